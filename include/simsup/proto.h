@@ -1,0 +1,89 @@
+/*
+ * proto.h — the one wire protocol between libsimsup.so (shim) and simsup
+ * (supervisor).  Both sides include this file and nothing of each other.
+ *
+ * Transport: every simulated thread owns one AF_UNIX SOCK_SEQPACKET socket to
+ * the supervisor.  A thread that holds the turn sends requests (struct sim_req)
+ * and, for requests that expect one, blocks in recv for the reply
+ * (struct sim_rep).  A reply is also how the supervisor hands a parked thread
+ * the turn: a thread runs user code only between receiving a reply and sending
+ * its next parking request.  A process's death closes its sockets (EOF).
+ *
+ * The supervisor validates every request: a target is untrusted input.
+ */
+#ifndef SIMSUP_PROTO_H
+#define SIMSUP_PROTO_H
+
+#include <stdint.h>
+
+#define SIM_PROTO_VERSION 1
+
+/* The environment variable that names the fd of a new image's thread socket.
+ * The exec path of the shim re-adds it when a program clears its environment. */
+#define SIM_ENV_FD "SIMSUP_FD"
+#define SIM_ENV_LIB "SIMSUP_LIB"
+/* The shim's own fds live at or above this number (see shim/fdguard.c). */
+#define SIM_FD_MIN 900
+
+enum sim_op {
+	SIM_HELLO = 1,     /* first message of an image. a0=version a1=real pid a2=1 if after exec */
+	SIM_YIELD,         /* give up the turn, stay runnable */
+	SIM_SLEEP,         /* park until a0 (virtual ns); a1=1 if interruptible by signal */
+	SIM_POLL,          /* local objects not ready: park until something else ran or a0 (-1: none).
+	                      a1=1 if this thread changed local state since its last request */
+	SIM_FUTEX_WAIT,    /* a0=uaddr a1=deadline (-1 none) a2=bitset. ret 0 | -ETIMEDOUT */
+	SIM_FUTEX_WAKE,    /* a0=uaddr a1=max a2=bitset. ret: woken */
+	SIM_FUTEX_REQUEUE, /* a0=uaddr a1=nwake a2=uaddr2 a3=nrequeue. ret: woken+requeued */
+	SIM_THREAD_NEW,    /* carries the new thread's socket (SCM_RIGHTS). ret: vtid */
+	SIM_THREAD_EXIT,   /* a0=clear_child_tid address (0: none). no reply */
+	SIM_FORK,          /* carries the child's socket (SCM_RIGHTS). ret: child vpid */
+	SIM_FORK_DONE,     /* a0=child vpid a1=real pid or -errno */
+	SIM_EXEC,          /* about to execve; payload: path. reply */
+	SIM_EXEC_FAILED,   /* a0=-errno */
+	SIM_EXIT,          /* a0=status (exit_group). no reply */
+	SIM_WAIT,          /* a0=vpid selector (as wait4: -1 any, >0 pid, 0/-pgid: treated as any)
+	                      a1=options (WNOHANG). ret: vpid|0|-errno, rep.a[0]=wait status */
+	SIM_KILL,          /* a0=vpid (0/-1: see shim) a1=signal a2=vtid (tgkill) or 0. ret 0|-errno */
+	SIM_NOTE,          /* trace note from the shim; payload: text. no reply */
+	SIM_REFUSED,       /* a call simsup cannot virtualize: a0=nr; payload: description. no reply */
+	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
+	SIM_SIGWAIT,       /* park until a signal is pending for the thread or a0 */
+	SIM_OP_MAX
+};
+
+struct sim_req {
+	uint32_t op;
+	uint32_t len;      /* payload bytes after the header */
+	int64_t now;       /* the thread's view of virtual time (ns) when it sent this */
+	int64_t a[6];
+	/* followed by len bytes of payload (at most SIM_PAYLOAD_MAX) */
+};
+
+#define SIM_PAYLOAD_MAX 4000
+
+/* Reply, and grant of the turn. */
+struct sim_rep {
+	int64_t ret;
+	int64_t now;        /* current virtual time */
+	int64_t next_event; /* the thread must yield once now >= next_event */
+	uint64_t sigpend;   /* signals pending for this thread (bit n-1 = signal n) */
+	int64_t a[4];
+};
+
+/* Reply to SIM_HELLO: what an image needs to know about itself. */
+struct sim_config {
+	struct sim_rep rep;
+	int32_t vpid, vppid, vtid;
+	int32_t node;       /* server index, or -1 - workload index */
+	uint32_t ip;        /* virtual IPv4 address, host byte order */
+	int32_t boot;
+	uint64_t seed;      /* this image's random stream */
+	int64_t tick_ns;    /* virtual cost of one intercepted call */
+	int64_t epoch_ns;   /* CLOCK_REALTIME at virtual time 0 */
+	int64_t mono_base;  /* CLOCK_MONOTONIC at virtual time 0 */
+	int32_t ncpu;       /* the virtual machine's CPU count */
+	int32_t preempt;    /* per-mille chance of a switch at an intercepted call */
+	char lib[512];      /* absolute path of libsimsup.so, for exec */
+};
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * channel.c — this thread's requests to the supervisor.
+ *
+ * Reachable from the SIGSYS handler: no allocation, kernel only through the
+ * gate, no stdio.  A request that expects a reply blocks in recv on the
+ * thread's own socket; that is where a parked thread waits for the turn.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "shim.h"
+
+struct shim_proc shim_proc;
+SHIM_TLS struct shim_thread shim_self = { .sock = -1 };
+
+static size_t bounded_len(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+_Noreturn void shim_die(const char *msg)
+{
+	static const char pfx[] = "simsup shim: ";
+	sys3(SYS_write, 2, pfx, sizeof pfx - 1);
+	sys3(SYS_write, 2, msg, bounded_len(msg, 1000));
+	sys3(SYS_write, 2, "\n", 1);
+	for (;;)
+		sys1(SYS_exit_group, 127);
+}
+
+static void send_req(struct sim_req *rq, const void *payload, int sendfd)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = rq, .iov_len = sizeof *rq },
+		{ .iov_base = (void *)payload, .iov_len = rq->len },
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = rq->len ? 2 : 1 };
+	if (sendfd >= 0) {
+		memset(&cm, 0, sizeof cm);
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof cm.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
+	}
+	long r;
+	do
+		r = sys3(SYS_sendmsg, shim_self.sock, &mh, MSG_NOSIGNAL);
+	while (r == -EINTR);
+	if (r < 0)
+		shim_die("lost the channel to the supervisor (send)");
+}
+
+long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep)
+{
+	if (shim_self.sock < 0)
+		shim_die("request on a thread without a channel");
+	if (rq->len > SIM_PAYLOAD_MAX)
+		rq->len = SIM_PAYLOAD_MAX;
+	rq->now = shim_proc.now;
+	shim_self.dirty = false;
+	send_req(rq, payload, sendfd);
+	if (!rep)
+		return 0;
+	long r;
+	do
+		r = sys3(SYS_recvfrom, shim_self.sock, rep, sizeof *rep);
+	while (r == -EINTR);
+	if (r == 0) /* the supervisor ended the run, or died: nothing may go on */
+		sys1(SYS_exit_group, 128 + 9);
+	if (r < (long)sizeof *rep)
+		shim_die("lost the channel to the supervisor (recv)");
+	if (rep->now > shim_proc.now)
+		shim_proc.now = rep->now;
+	shim_proc.next_event = rep->next_event;
+	return rep->ret;
+}
+
+long shim_call(int op, long a0, long a1, long a2, long a3)
+{
+	struct sim_req rq = { .op = op, .a = { a0, a1, a2, a3 } };
+	struct sim_rep rep;
+	return shim_request(&rq, NULL, -1, &rep);
+}
+
+static void send_text(int op, long a0, const char *text)
+{
+	if (!shim_proc.active || shim_self.sock < 0)
+		return;
+	struct sim_req rq = { .op = op, .a = { a0 } };
+	rq.len = bounded_len(text, SIM_PAYLOAD_MAX);
+	shim_request(&rq, text, -1, NULL);
+}
+
+void shim_note(const char *text)
+{
+	send_text(SIM_NOTE, 0, text);
+}
+
+void shim_refuse(long nr, const char *what)
+{
+	send_text(SIM_REFUSED, nr, what);
+}
+
+long shim_wait_turn(struct sim_rep *rep)
+{
+	long r;
+	do
+		r = sys3(SYS_recvfrom, shim_self.sock, rep, sizeof *rep);
+	while (r == -EINTR);
+	if (r == 0)
+		sys1(SYS_exit_group, 128 + 9);
+	if (r < (long)sizeof *rep)
+		shim_die("lost the channel to the supervisor (first turn)");
+	if (rep->now > shim_proc.now)
+		shim_proc.now = rep->now;
+	shim_proc.next_event = rep->next_event;
+	return rep->ret;
+}
+
+/* Moves fd to the shim's protected range (>= SIM_FD_MIN) with CLOEXEC. */
+int shim_own_fd(int fd)
+{
+	if (fd < 0)
+		return fd;
+	int nfd = fd;
+	if (fd < SIM_FD_MIN) {
+		nfd = (int)sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SIM_FD_MIN);
+		sys1(SYS_close, fd);
+		if (nfd < 0)
+			return nfd;
+	} else {
+		sys3(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	}
+	shim_fd_own(nfd);
+	return nfd;
+}

@@ -1,0 +1,286 @@
+/*
+ * dispatch.c — the one dispatcher behind every way a call is caught.
+ *
+ * For each call: answer it here (clock, ids, entropy), pass it to the kernel
+ * through the gate (deterministic local work: files, memory), make it
+ * without blocking (pipes, sockets, polls: see block.c), or ask the
+ * supervisor (processes, threads, futexes).  Calls simsup cannot simulate
+ * are refused with a diagnostic in the trace, never passed through silently.
+ *
+ * Reachable from the SIGSYS handler: async-signal-safe, no allocation, gate
+ * syscalls only, errno untouched (callers translate).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "shim.h"
+
+#define A(i) (c->a[i])
+
+static long pass(struct sim_call *c)
+{
+	return shim_syscall6(c->nr, A(0), A(1), A(2), A(3), A(4), A(5));
+}
+
+/* Calls that cannot change anything another thread could wait for. */
+static bool is_quiet(long nr)
+{
+	switch (nr) {
+	case SYS_fstat: case SYS_newfstatat: case SYS_statx: case SYS_stat: case SYS_lstat:
+	case SYS_lseek: case SYS_getsockopt: case SYS_getsockname: case SYS_getpeername:
+	case SYS_mmap: case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_brk:
+	case SYS_mremap: case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
+	case SYS_access: case SYS_faccessat: case SYS_faccessat2: case SYS_readlink:
+	case SYS_readlinkat: case SYS_getcwd: case SYS_uname: case SYS_sigaltstack:
+	case SYS_rt_sigaction: case SYS_getrlimit: case SYS_prlimit64: case SYS_ioctl:
+	case SYS_fcntl: case SYS_getdents64: case SYS_pread64: case SYS_rseq:
+	case SYS_set_robust_list: case SYS_set_tid_address: case SYS_arch_prctl:
+	case SYS_clock_getres: case SYS_sysinfo: case SYS_getrusage: case SYS_times:
+		return true;
+	}
+	return false;
+}
+
+static bool is_entropy_path(const char *p)
+{
+	return p && (!strcmp(p, "/dev/urandom") || !strcmp(p, "/dev/random"));
+}
+
+/* open/openat of an entropy device gives a /dev/null fd whose reads the
+ * shim answers from the seeded stream. */
+static long open_call(struct sim_call *c)
+{
+	bool at = c->nr != SYS_open;
+	const char *path = (const char *)A(at ? 1 : 0);
+	if (is_entropy_path(path)) {
+		int flags = (int)A(at ? 2 : 1);
+		long fd = sys4(SYS_openat, AT_FDCWD, "/dev/null", flags & ~O_CREAT, 0);
+		if (fd >= 0)
+			shim_fd_set_random((int)fd, true);
+		return fd;
+	}
+	long fd = pass(c);
+	if (fd >= 0)
+		shim_fd_forget((int)fd);
+	return fd;
+}
+
+static long read_random(struct sim_call *c)
+{
+	if (c->nr == SYS_read || c->nr == SYS_pread64) {
+		shim_random_fill((void *)A(1), (size_t)A(2));
+		return A(2);
+	}
+	const struct iovec *iov = (const struct iovec *)A(1);
+	long total = 0;
+	for (int i = 0; i < (int)A(2); i++) {
+		shim_random_fill(iov[i].iov_base, iov[i].iov_len);
+		total += (long)iov[i].iov_len;
+	}
+	return total;
+}
+
+/* close and friends may not touch the shim's channel fds: a daemon's
+ * "close everything" loop gets success and keeps its simulation. */
+static long close_call(struct sim_call *c)
+{
+	int fd = (int)A(0);
+	if (shim_fd_is_own(fd))
+		return 0;
+	shim_fd_forget(fd);
+	return pass(c);
+}
+
+static long close_range_call(struct sim_call *c)
+{
+	unsigned lo = (unsigned)A(0), hi = (unsigned)A(1);
+	int flags = (int)A(2);
+	long r = 0;
+	unsigned start = lo;
+	for (unsigned fd = lo; fd <= hi && fd < SIM_FD_MIN + 4096; fd++) {
+		if (!shim_fd_is_own((int)fd))
+			continue;
+		if (fd > start)
+			r = sys3(SYS_close_range, start, fd - 1, flags);
+		start = fd + 1;
+		if (r < 0)
+			return r;
+	}
+	if (start <= hi)
+		r = sys3(SYS_close_range, start, hi, flags);
+	for (unsigned fd = lo; fd <= hi && fd < 65536; fd++)
+		if (!shim_fd_is_own((int)fd))
+			shim_fd_forget((int)fd);
+	return r;
+}
+
+static long dup_call(struct sim_call *c)
+{
+	if (c->nr != SYS_dup) {
+		int newfd = (int)A(1);
+		if (shim_fd_is_own(newfd))
+			return -EBADF; /* the shim's channel cannot be replaced */
+		shim_fd_forget(newfd);
+	}
+	long r = pass(c);
+	if (r >= 0) {
+		shim_fd_forget((int)r);
+		shim_fd_set_random((int)r, shim_fd_random((int)A(0)));
+	}
+	return r;
+}
+
+static long kill_call(struct sim_call *c)
+{
+	long pid, sig, tid = 0;
+	if (c->nr == SYS_kill) {
+		pid = (int)A(0);
+		sig = (int)A(1);
+	} else if (c->nr == SYS_tgkill) {
+		pid = (int)A(0);
+		tid = (int)A(1);
+		sig = (int)A(2);
+	} else { /* tkill: thread id only */
+		pid = shim_proc.cfg.vpid;
+		tid = (int)A(0);
+		sig = (int)A(1);
+	}
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (pid == shim_proc.cfg.vpid && (tid == 0 || tid == shim_self.vtid)) {
+		/* to itself: the kernel delivers it when this trap returns */
+		long rp = sys0(SYS_getpid);
+		return tid ? sys3(SYS_tgkill, rp, sys0(SYS_gettid), sig) : sys2(SYS_kill, rp, sig);
+	}
+	return shim_call(SIM_KILL, pid, sig, tid, 0);
+}
+
+static long affinity_call(struct sim_call *c)
+{
+	if (c->nr == SYS_sched_setaffinity)
+		return 0; /* every simulated thread runs on the one pinned CPU */
+	size_t len = (size_t)A(1);
+	int n = shim_proc.cfg.ncpu > 0 ? shim_proc.cfg.ncpu : 1;
+	if (len < 8)
+		return -EINVAL;
+	memset((void *)A(2), 0, len);
+	for (int i = 0; i < n && i < (int)len * 8; i++)
+		((unsigned char *)A(2))[i / 8] |= (unsigned char)(1u << (i % 8));
+	return len < 128 ? (long)len : 128;
+}
+
+static int64_t ms_to_ns(long ms)
+{
+	return ms < 0 ? -1 : (int64_t)ms * 1000000;
+}
+
+static int64_t ts_to_ns(long p)
+{
+	return p ? shim_ts_ns((const struct timespec *)p) : -1;
+}
+
+static long refuse(struct sim_call *c, const char *what, long err)
+{
+	shim_refuse(c->nr, what);
+	return err;
+}
+
+static long dispatch(struct sim_call *c)
+{
+	switch (c->nr) {
+	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
+	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));
+	case SYS_time: return shim_time((time_t *)A(0));
+	case SYS_getcpu: return shim_getcpu((unsigned *)A(0), (unsigned *)A(1), NULL);
+	case SYS_nanosleep:
+		return shim_nanosleep((const struct timespec *)A(0), (struct timespec *)A(1));
+	case SYS_clock_nanosleep:
+		return shim_clock_nanosleep((clockid_t)A(0), (int)A(1),
+					    (const struct timespec *)A(2), (struct timespec *)A(3));
+	case SYS_getpid: return shim_proc.cfg.vpid;
+	case SYS_getppid: return shim_proc.cfg.vppid;
+	case SYS_gettid: return shim_self.vtid;
+	case SYS_getrandom:
+		shim_random_fill((void *)A(0), (size_t)A(1));
+		return A(1);
+	case SYS_open: case SYS_openat: return open_call(c);
+	case SYS_openat2: return -ENOSYS; /* glibc falls back to openat */
+	case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv:
+		if (shim_fd_random((int)A(0)))
+			return read_random(c);
+		return c->nr == SYS_read || c->nr == SYS_readv ? shim_blocking_in(c, (int)A(0)) : pass(c);
+	case SYS_recvfrom: case SYS_recvmsg: return shim_blocking_in(c, (int)A(0));
+	case SYS_accept: case SYS_accept4: {
+		long r = shim_blocking_in(c, (int)A(0));
+		if (r >= 0)
+			shim_fd_forget((int)r);
+		return r;
+	}
+	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
+		return shim_blocking_out(c, (int)A(0));
+	case SYS_close: return close_call(c);
+	case SYS_close_range: return close_range_call(c);
+	case SYS_dup: case SYS_dup2: case SYS_dup3: return dup_call(c);
+	case SYS_poll: return shim_poll((struct pollfd *)A(0), (unsigned long)A(1), ms_to_ns((int)A(2)));
+	case SYS_ppoll: return shim_poll((struct pollfd *)A(0), (unsigned long)A(1), ts_to_ns(A(2)));
+	case SYS_select: {
+		const struct timeval *tv = (const struct timeval *)A(4);
+		int64_t t = tv ? (int64_t)tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL : -1;
+		return shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), t);
+	}
+	case SYS_pselect6:
+		return shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), ts_to_ns(A(4)));
+	case SYS_epoll_wait: case SYS_epoll_pwait:
+		return shim_epoll_wait((int)A(0), (void *)A(1), (int)A(2), ms_to_ns((int)A(3)));
+	case SYS_epoll_pwait2:
+		return shim_epoll_wait((int)A(0), (void *)A(1), (int)A(2), ts_to_ns(A(3)));
+	case SYS_wait4: case SYS_waitid: return shim_wait(c);
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork: return shim_clone(c);
+	case SYS_execve: case SYS_execveat: return shim_execve(c);
+	case SYS_exit: shim_thread_exit((int)A(0));
+	case SYS_exit_group: shim_exit_group((int)A(0));
+	case SYS_futex: return shim_futex(c);
+	case SYS_kill: case SYS_tgkill: case SYS_tkill: return kill_call(c);
+	case SYS_rt_sigaction: return shim_sigaction((int)A(0), (void *)A(1), (void *)A(2));
+	case SYS_rt_sigprocmask: return shim_sigprocmask(c);
+	case SYS_sched_yield: shim_yield(); return 0;
+	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
+	case SYS_prctl:
+		if (A(0) == PR_SET_SYSCALL_USER_DISPATCH || A(0) == PR_SET_TSC)
+			return refuse(c, "prctl: the simulation keeps syscall dispatch and the TSC", -EPERM);
+		return pass(c);
+	case SYS_io_uring_setup: case SYS_io_uring_enter: case SYS_io_uring_register:
+		return refuse(c, "io_uring is not simulated (programs fall back to epoll)", -ENOSYS);
+	case SYS_alarm: case SYS_setitimer: case SYS_timer_create: case SYS_timerfd_create:
+		return refuse(c, "timers that raise signals or fds in real time are not simulated yet",
+			      -ENOSYS);
+	case SYS_rt_sigsuspend: case SYS_pause: return shim_sigsuspend(c);
+	case SYS_rt_sigtimedwait: return shim_sigtimedwait(c);
+	}
+	long r = pass(c);
+	if (!is_quiet(c->nr))
+		shim_self.dirty = true;
+	return r;
+}
+
+long shim_dispatch(struct sim_call *c)
+{
+	shim_ready();
+	if (!shim_proc.active || shim_self.sock < 0)
+		return pass(c);
+	shim_self.depth++;
+	if (c->nr != SYS_clock_gettime && c->nr != SYS_gettimeofday && c->nr != SYS_time)
+		shim_tick(); /* clock reads charge their own tick */
+	long r = dispatch(c);
+	shim_self.depth--;
+	return r;
+}

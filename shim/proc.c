@@ -1,0 +1,260 @@
+/*
+ * proc.c — processes: fork-like clones, exec, exit, wait, kill.
+ *
+ * Every new process is cloned with CLONE_PARENT, so that it is a real child
+ * of the supervisor, which reaps everything and learns every exit status;
+ * the program's own parent/child relation is virtual (virtual pids, wait4
+ * answered by the supervisor).  vfork and posix_spawn's CLONE_VM|CLONE_VFORK
+ * become plain forks: the child runs on the stack it was given, in its own
+ * copy of memory.  (So posix_spawn does not see the child's exec error; the
+ * child exits 127 instead, as with fork+exec.)
+ *
+ * Reachable from the SIGSYS handler: no malloc, gate only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "shim.h"
+
+static void close_inherited_channels(int keep)
+{
+	for (int fd = SIM_FD_MIN; fd < SIM_FD_MIN + 4096; fd++)
+		if (fd != keep && shim_fd_is_own(fd)) {
+			sys1(SYS_close, fd);
+			shim_fd_disown(fd);
+		}
+}
+
+static long clone_process(struct sim_call *c, unsigned long flags, unsigned long sp,
+			  int *ptid, int *ctid)
+{
+	int sv[2];
+	long r = sys4(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	if (r < 0)
+		return r;
+	sv[0] = shim_own_fd(sv[0]);
+	sv[1] = shim_own_fd(sv[1]);
+	struct sim_req rq = { .op = SIM_FORK };
+	struct sim_rep rep;
+	long vpid = shim_request(&rq, NULL, sv[0], &rep);
+	uint64_t child_seed = (uint64_t)rep.a[0];
+	sys1(SYS_close, sv[0]);
+	shim_fd_disown(sv[0]);
+	if (vpid < 0) {
+		sys1(SYS_close, sv[1]);
+		shim_fd_disown(sv[1]);
+		return vpid;
+	}
+	flags &= ~(unsigned long)(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_SETTLS);
+	flags |= CLONE_PARENT;
+	long pid = sys5(SYS_clone, flags, 0, ptid, ctid, 0);
+	if (pid == 0) {
+		int ppid = shim_proc.cfg.vpid;
+		shim_self.sock = sv[1];
+		close_inherited_channels(sv[1]);
+		sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		shim_proc.cfg.vppid = ppid;
+		shim_proc.cfg.vpid = (int)vpid;
+		shim_self.vtid = (int)vpid;
+		shim_self.clear_tid = NULL;
+		shim_random_seed(child_seed);
+		if (shim_sud_rearm() < 0)
+			shim_die("cannot arm syscall user dispatch in a child");
+		if (sp && c->uc)
+			c->uc->uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+		shim_wait_turn(&rep);
+		return 0;
+	}
+	sys1(SYS_close, sv[1]);
+	shim_fd_disown(sv[1]);
+	shim_call(SIM_FORK_DONE, vpid, pid, 0, 0);
+	return pid < 0 ? pid : vpid;
+}
+
+long shim_clone(struct sim_call *c)
+{
+	unsigned long flags, sp = 0;
+	int *ptid = NULL, *ctid = NULL;
+	struct clone_args ca;
+	switch (c->nr) {
+	case SYS_fork:
+		return clone_process(c, SIGCHLD, 0, NULL, NULL);
+	case SYS_vfork:
+		return clone_process(c, SIGCHLD, 0, NULL, NULL);
+	case SYS_clone:
+		flags = (unsigned long)c->a[0];
+		sp = (unsigned long)c->a[1];
+		ptid = (int *)c->a[2];
+		ctid = (int *)c->a[3];
+		if (flags & CLONE_THREAD)
+			return shim_clone_new_thread(c, flags, sp, ctid, NULL);
+		return clone_process(c, flags, sp, ptid, ctid);
+	case SYS_clone3:
+		if ((size_t)c->a[1] < CLONE_ARGS_SIZE_VER0 || (size_t)c->a[1] > sizeof ca)
+			return -E2BIG;
+		memset(&ca, 0, sizeof ca);
+		memcpy(&ca, (void *)c->a[0], (size_t)c->a[1]);
+		if (ca.stack)
+			sp = (unsigned long)(ca.stack + ca.stack_size);
+		if (ca.flags & CLONE_THREAD)
+			return shim_clone_new_thread(c, (unsigned long)ca.flags, sp,
+						     (int *)(uintptr_t)ca.child_tid, &ca);
+		if (ca.flags & (CLONE_PIDFD | CLONE_INTO_CGROUP | CLONE_NEWPID | CLONE_NEWNET))
+			return -ENOSYS; /* glibc falls back to clone */
+		flags = (unsigned long)ca.flags | (ca.exit_signal & 0xff);
+		return clone_process(c, flags, sp, (int *)(uintptr_t)ca.parent_tid,
+				     (int *)(uintptr_t)ca.child_tid);
+	}
+	return -ENOSYS;
+}
+
+/* ---- exec ---- */
+
+static bool env_is(const char *e, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(e, name, n) == 0 && e[n] == '=';
+}
+
+/* Builds envp for the next image in an mmap'd block: the program's
+ * environment without our variables, then LD_PRELOAD (ours first, theirs
+ * kept) and SIMSUP_FD.  Programs that clear their environment still get a
+ * shim. */
+static char **build_env(char *const *envp, void **blk, size_t *blklen)
+{
+	size_t n = 0;
+	const char *their_preload = NULL;
+	for (; envp && envp[n]; n++)
+		if (env_is(envp[n], "LD_PRELOAD"))
+			their_preload = envp[n] + 11;
+	size_t len = (n + 3) * sizeof(char *) + 2048 + (their_preload ? strlen(their_preload) : 0);
+	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0 && p > -4096)
+		return NULL;
+	char **out = (char **)p;
+	char *s = (char *)p + (n + 3) * sizeof(char *);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!env_is(envp[i], "LD_PRELOAD") && !env_is(envp[i], SIM_ENV_FD))
+			out[k++] = envp[i];
+	out[k++] = s;
+	s = stpcpy(stpcpy(s, "LD_PRELOAD="), shim_proc.cfg.lib);
+	if (their_preload && !strstr(their_preload, "libsimsup.so") && *their_preload)
+		s = stpcpy(stpcpy(s, ":"), their_preload);
+	s++;
+	out[k++] = s;
+	s = stpcpy(s, SIM_ENV_FD "=");
+	char num[16];
+	int v = shim_self.sock, d = 0;
+	do
+		num[d++] = (char)('0' + v % 10);
+	while ((v /= 10) && d < 15);
+	while (d)
+		*s++ = num[--d];
+	*s = 0;
+	out[k] = NULL;
+	*blk = (void *)p;
+	*blklen = len;
+	return out;
+}
+
+long shim_execve(struct sim_call *c)
+{
+	bool at = c->nr == SYS_execveat;
+	const char *path = (const char *)c->a[at ? 1 : 0];
+	char *const *envp = (char *const *)c->a[at ? 3 : 2];
+	void *blk;
+	size_t blklen;
+	char **env = build_env(envp, &blk, &blklen);
+	if (!env)
+		return -ENOMEM;
+	struct sim_req rq = { .op = SIM_EXEC };
+	struct sim_rep rep;
+	rq.len = path ? (uint32_t)strnlen(path, 1024) : 0;
+	shim_request(&rq, path, -1, &rep);
+	sys3(SYS_fcntl, shim_self.sock, F_SETFD, 0);
+	/* rdtsc faulting survives execve and the next image's loader runs
+	 * rdtsc before its shim exists: turn it off; the new shim re-arms. */
+	sys2(SYS_prctl, PR_SET_TSC, PR_TSC_ENABLE);
+	if (c->uc) /* exec keeps the signal mask: give it the program's, not the handler's */
+		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &c->uc->uc_sigmask, NULL, 8);
+	long r = at ? sys5(SYS_execveat, c->a[0], path, c->a[2], env, c->a[4])
+		    : sys3(SYS_execve, path, c->a[1], env);
+	if (c->uc) {
+		sigset_t all;
+		memset(&all, 0xff, sizeof all);
+		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, 8);
+	}
+	shim_rdtsc_enable();
+	sys3(SYS_fcntl, shim_self.sock, F_SETFD, FD_CLOEXEC);
+	sys2(SYS_munmap, blk, blklen);
+	shim_call(SIM_EXEC_FAILED, r, 0, 0, 0);
+	return r;
+}
+
+/* ---- exit, wait, kill ---- */
+
+_Noreturn void shim_exit_group(int status)
+{
+	if (shim_proc.active && shim_self.sock >= 0) {
+		struct sim_req rq = { .op = SIM_EXIT, .a = { status & 0xff } };
+		shim_request(&rq, NULL, -1, NULL);
+	}
+	for (;;)
+		sys1(SYS_exit_group, status);
+}
+
+long shim_wait(struct sim_call *c)
+{
+	struct sim_rep rep;
+	struct sim_req rq = { .op = SIM_WAIT };
+	if (c->nr == SYS_wait4) {
+		rq.a[0] = (int)c->a[0];
+		rq.a[1] = (int)c->a[2];
+	} else { /* waitid(idtype, id, infop, options, rusage) */
+		int idtype = (int)c->a[0];
+		if (idtype == P_PID)
+			rq.a[0] = (int)c->a[1];
+		else if (idtype == P_ALL || idtype == P_PGID)
+			rq.a[0] = -1;
+		else
+			return -EINVAL;
+		rq.a[1] = c->a[3];
+		if (!(c->a[3] & (WEXITED)))
+			return -EINVAL;
+	}
+	long r = shim_request(&rq, NULL, -1, &rep);
+	int status = (int)rep.a[0];
+	if (c->nr == SYS_wait4) {
+		if (r > 0 && c->a[1])
+			*(int *)c->a[1] = status;
+		if (c->a[3])
+			memset((void *)c->a[3], 0, 144); /* struct rusage */
+		return r;
+	}
+	siginfo_t *si = (siginfo_t *)c->a[2];
+	if (si) {
+		memset(si, 0, sizeof *si);
+		if (r > 0) {
+			si->si_signo = SIGCHLD;
+			si->si_pid = (pid_t)r;
+			if (WIFEXITED(status)) {
+				si->si_code = CLD_EXITED;
+				si->si_status = WEXITSTATUS(status);
+			} else {
+				si->si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
+				si->si_status = WTERMSIG(status);
+			}
+		}
+	}
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,188 @@
+/*
+ * shim.h — internal interface of libsimsup.so (interposer + shim).
+ *
+ * Everything declared here is reachable from the SIGSYS handler: it must be
+ * async-signal-safe, must not allocate, and must enter the kernel only through
+ * shim_syscall6 (interposer/gate.S).
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/time.h>
+#include <ucontext.h>
+
+#include "simsup/proto.h"
+
+#define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* interposer/gate.S */
+long shim_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+extern char shim_gate_start[], shim_gate_end[], shim_gate_restorer[];
+#define sys0(nr) shim_syscall6((nr), 0, 0, 0, 0, 0, 0)
+#define sys1(nr, a) shim_syscall6((nr), (long)(a), 0, 0, 0, 0, 0)
+#define sys2(nr, a, b) shim_syscall6((nr), (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(nr, a, b, c) shim_syscall6((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(nr, a, b, c, d) shim_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(nr, a, b, c, d, e) \
+	shim_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+#define sys6(nr, a, b, c, d, e, f) \
+	shim_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* One intercepted call, whatever caught it (PLT wrapper, SIGSYS, vDSO). */
+struct sim_call {
+	long nr;
+	long a[6];
+	ucontext_t *uc; /* set when caught by SIGSYS: the registers at the syscall */
+};
+
+/* shim/dispatch.c: the one dispatcher behind every entry point.
+ * Returns the syscall result (negative errno on failure). */
+long shim_dispatch(struct sim_call *c);
+
+/* shim/clock.c: virtual time.  Safe to call before the shim is initialized
+ * (returns the configured epoch) and from any context. */
+int64_t shim_now(void);                         /* virtual ns since run start */
+void shim_tick(void);                           /* charge one intercepted call */
+int shim_clock_gettime(clockid_t clk, struct timespec *ts); /* 0 | -errno */
+int shim_gettimeofday(struct timeval *tv, void *tz);
+time_t shim_time(time_t *t);
+int shim_getcpu(unsigned *cpu, unsigned *node, void *cache);
+uint64_t shim_tsc(void);                        /* virtual TSC (1 tick = 1 ns) */
+
+/* interposer/vdso.c: overwrite the vDSO's time functions with jumps to the
+ * shim_* functions above.  0 | -errno.  Call before a second thread exists. */
+int shim_vdso_patch(void);
+
+/* interposer/rdtsc.c: make rdtsc/rdtscp fault (PR_SET_TSC) and emulate them.
+ * shim_rdtsc_emulate returns true when the faulting instruction was
+ * rdtsc/rdtscp and has been emulated (registers and rip updated). */
+int shim_rdtsc_enable(void);
+bool shim_rdtsc_emulate(ucontext_t *uc);
+
+
+/* ---- state (shim/state.c) ---- */
+
+/* Per-thread state.  Lives in initial-exec TLS: no __tls_get_addr, so it is
+ * safe in the SIGSYS handler. */
+struct shim_thread {
+	int sock;             /* this thread's channel to the supervisor; -1: none */
+	int vtid;             /* virtual thread id */
+	volatile char sel;    /* Syscall User Dispatch selector byte */
+	bool armed;           /* SUD is on for this thread */
+	bool dirty;           /* changed state others could see since last request */
+	int depth;            /* nesting of shim_dispatch (signal handlers) */
+	int *clear_tid;       /* CLONE_CHILD_CLEARTID address, for join */
+	void *altstack;
+	const uint64_t *mask;  /* the program's signal mask at the trapped call */
+};
+extern SHIM_TLS struct shim_thread shim_self;
+
+/* Per-process state.  Written only by the thread that holds the turn (one
+ * thread at a time makes this safe without locks), or before any second
+ * thread exists. */
+struct shim_proc {
+	bool active;          /* running under simsup (set once, at init) */
+	struct sim_config cfg;
+	int64_t now;          /* virtual ns, advanced by ticks and replies */
+	int64_t next_event;   /* yield once now reaches this */
+	uint64_t rng[4];      /* random stream (xoshiro256**) from cfg.seed */
+	uint64_t prng_sched;  /* preemption decisions */
+};
+extern struct shim_proc shim_proc;
+
+/* ---- channel (shim/channel.c) ---- */
+
+/* Sends a request on this thread's channel; when rep is non-NULL waits for
+ * the reply (which may come much later: this is how a thread parks) and
+ * updates virtual time from it.  sendfd >= 0 is passed with SCM_RIGHTS.
+ * Returns rep->ret, or 0 without a reply.  If the supervisor is gone the
+ * process exits: nothing can continue without it. */
+long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep);
+/* Convenience: op with up to four arguments, waits for the reply. */
+long shim_call(int op, long a0, long a1, long a2, long a3);
+void shim_note(const char *text);            /* a trace note */
+void shim_refuse(long nr, const char *what); /* record an unsupported call */
+_Noreturn void shim_die(const char *msg);    /* fatal shim error: report and exit */
+
+/* ---- blocking (shim/block.c) ---- */
+
+/* Parks until another thread may have changed something (or the deadline,
+ * -1 for none).  Returns 1 to retry, 0 when the deadline has passed,
+ * -EINTR when a signal the program will handle is pending. */
+long shim_park_poll(int64_t deadline);
+/* shim/signal.c */
+bool shim_sig_deliverable(void);
+long shim_sigsuspend(struct sim_call *c);
+long shim_sigtimedwait(struct sim_call *c);
+void shim_yield(void);
+/* Deadline for a relative timeout in ns (<0: none). */
+int64_t shim_deadline(int64_t rel_ns);
+
+/* ---- modules ---- */
+uint64_t shim_random_u64(void);
+void shim_random_seed(uint64_t seed);
+void shim_random_fill(void *buf, size_t n);
+bool shim_fd_is_own(int fd);                 /* fds the program may not touch */
+void shim_fd_own(int fd);
+void shim_fd_disown(int fd);
+int shim_fd_random(int fd);                  /* 1 if fd reads the seeded stream */
+void shim_fd_set_random(int fd, bool on);
+void shim_fd_forget(int fd);                 /* fd was closed or replaced */
+int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
+
+/* shim/block.c */
+struct pollfd;
+struct epoll_event;
+long shim_nanosleep(const struct timespec *req, struct timespec *rem);
+long shim_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+			  struct timespec *rem);
+long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns);
+long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns);
+long shim_select(int n, void *rd, void *wr, void *ex, int64_t timeout_ns);
+long shim_wait_fd(int fd, short events, int64_t deadline);
+long shim_blocking_in(struct sim_call *c, int fd);
+long shim_blocking_out(struct sim_call *c, int fd);
+/* shim/channel.c */
+long shim_wait_turn(struct sim_rep *rep);     /* first turn of a new thread/child */
+int shim_own_fd(int fd);                      /* move fd to the shim's range, CLOEXEC */
+
+/* interposer/sud.c */
+int shim_sud_arm(void);                      /* this thread: alt stack + SUD on */
+int shim_signals_install(void);              /* process: SIGSYS/SIGSEGV handlers */
+int shim_sud_rearm(void);                    /* forked child: SUD on again */
+long shim_sigaction(int sig, const void *act, void *old);
+long shim_sigprocmask(struct sim_call *c);
+size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n);
+/* shim/thread.c, shim/proc.c */
+long shim_clone(struct sim_call *c);
+struct clone_args;
+long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned long sp,
+			   int *ctid, struct clone_args *ca);
+long shim_execve(struct sim_call *c);
+_Noreturn void shim_exit_group(int status);
+_Noreturn void shim_thread_exit(int status);
+long shim_wait(struct sim_call *c);
+long shim_futex(struct sim_call *c);
+/* shim/init.c */
+void shim_init(void);
+extern int shim_state; /* 0: not yet initialized, 1: initializing, 2: done */
+static inline void shim_ready(void)
+{
+	if (__builtin_expect(shim_state == 0, 0))
+		shim_init();
+}
+
+static inline int64_t shim_ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+static inline void shim_ns_ts(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / 1000000000LL;
+	ts->tv_nsec = ns % 1000000000LL;
+}
+#endif

@@ -1,0 +1,149 @@
+/*
+ * thread.c — threads: creation by clone/clone3 (from pthread_create or
+ * anything else), first turn, exit.
+ *
+ * A clone that creates a thread is made by the shim itself (gate.S
+ * shim_clone_thread) so the child starts in shim_thread_entry on its new
+ * stack: it registers, arms Syscall User Dispatch (not inherited by new
+ * threads), waits for its first turn, and only then resumes exactly where
+ * the kernel would have started it, with the registers of the trapped clone.
+ *
+ * Reachable from the SIGSYS handler: no malloc (an mmap arena), gate only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "shim.h"
+
+struct thread_start {
+	greg_t gregs[NGREG];   /* the registers of the trapped clone */
+	uint64_t sigmask;      /* the signal mask at the clone */
+	int sock;
+	int vtid;
+	int *clear_tid;
+	unsigned long sp;      /* the stack pointer the kernel would give the child */
+};
+
+long shim_clone_thread(long nr, long a0, long a1, long a2, long a3, long a4);
+void shim_resume(const greg_t *gregs) __attribute__((noreturn));
+
+/* Restores every general register from a ucontext gregs array and jumps to
+ * its rip on its rsp.  Used once per thread, at its first turn. */
+__asm__(".text\n"
+	".globl shim_resume\n.hidden shim_resume\n"
+	"shim_resume:\n"
+	" mov 120(%rdi), %rsp\n"  /* REG_RSP */
+	" push 128(%rdi)\n"       /* REG_RIP, popped by ret */
+	" mov 0(%rdi), %r8\n mov 8(%rdi), %r9\n mov 16(%rdi), %r10\n mov 24(%rdi), %r11\n"
+	" mov 32(%rdi), %r12\n mov 40(%rdi), %r13\n mov 48(%rdi), %r14\n mov 56(%rdi), %r15\n"
+	" mov 72(%rdi), %rsi\n mov 80(%rdi), %rbp\n mov 88(%rdi), %rbx\n mov 96(%rdi), %rdx\n"
+	" mov 104(%rdi), %rax\n mov 112(%rdi), %rcx\n"
+	" mov 64(%rdi), %rdi\n"
+	" ret\n");
+
+/* A bump allocator over mmap'd pages for thread start records: never freed,
+ * a few hundred bytes per thread ever created. */
+static void *arena_alloc(size_t n)
+{
+	static char *cur, *end; /* per process, touched only with the turn */
+	n = (n + 15) & ~(size_t)15;
+	if (!cur || (size_t)(end - cur) < n) {
+		long p = sys6(SYS_mmap, 0, 65536, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p < 0 && p > -4096)
+			return NULL;
+		cur = (char *)p;
+		end = cur + 65536;
+	}
+	void *r = cur;
+	cur += n;
+	return r;
+}
+
+void shim_thread_entry(struct thread_start *ts) __attribute__((noreturn, used));
+void shim_thread_entry(struct thread_start *ts)
+{
+	shim_self.sock = ts->sock;
+	shim_self.vtid = ts->vtid;
+	shim_self.clear_tid = ts->clear_tid;
+	if (shim_sud_arm() < 0)
+		shim_die("cannot arm syscall user dispatch in a new thread");
+	struct sim_rep rep;
+	shim_wait_turn(&rep);
+	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &ts->sigmask, NULL, 8);
+	ts->gregs[REG_RAX] = 0;
+	ts->gregs[REG_RSP] = (greg_t)ts->sp;
+	shim_resume(ts->gregs);
+}
+
+long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned long sp,
+			   int *ctid, struct clone_args *ca)
+{
+	if (!c->uc || !sp)
+		return -EINVAL; /* a thread without a stack cannot be resumed */
+	int sv[2];
+	long r = sys4(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	if (r < 0)
+		return r;
+	sv[0] = shim_own_fd(sv[0]);
+	sv[1] = shim_own_fd(sv[1]);
+	struct sim_req rq = { .op = SIM_THREAD_NEW };
+	struct sim_rep rep;
+	long vtid = shim_request(&rq, NULL, sv[0], &rep);
+	sys1(SYS_close, sv[0]);
+	shim_fd_disown(sv[0]);
+	struct thread_start *ts = arena_alloc(sizeof *ts);
+	if (!ts || vtid < 0)
+		shim_die("cannot register a new thread");
+	memcpy(ts->gregs, c->uc->uc_mcontext.gregs, sizeof ts->gregs);
+	memcpy(&ts->sigmask, &c->uc->uc_sigmask, sizeof ts->sigmask);
+	ts->sock = sv[1];
+	ts->vtid = (int)vtid;
+	ts->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
+	ts->sp = sp;
+	/* The child pops [entry][ts] from its new stack. */
+	unsigned long *top = (unsigned long *)sp;
+	top[-2] = (unsigned long)shim_thread_entry;
+	top[-1] = (unsigned long)ts;
+	if (ca) {
+		struct clone_args copy = *ca;
+		copy.stack_size -= 16;
+		r = shim_clone_thread(SYS_clone3, (long)&copy, sizeof copy, 0, 0, 0);
+	} else {
+		r = shim_clone_thread(SYS_clone, (long)flags, (long)(sp - 16), c->a[2], c->a[3],
+				      c->a[4]);
+	}
+	if (r < 0) {
+		sys1(SYS_close, sv[1]);
+		shim_fd_disown(sv[1]);
+		shim_call(SIM_THREAD_EXIT, 0, 0, 0, (long)vtid);
+	}
+	return r;
+}
+
+_Noreturn void shim_thread_exit(int status)
+{
+	struct sim_req rq = { .op = SIM_THREAD_EXIT };
+	if (shim_self.clear_tid) {
+		/* What the kernel would do at exit, done now and told to the
+		 * supervisor so that pthread_join's futex wait is woken; the
+		 * kernel must not write again later into memory that may by
+		 * then belong to another thread. */
+		__atomic_store_n(shim_self.clear_tid, 0, __ATOMIC_SEQ_CST);
+		sys1(SYS_set_tid_address, 0);
+		rq.a[0] = (int64_t)(uintptr_t)shim_self.clear_tid;
+	}
+	if (shim_proc.active && shim_self.sock >= 0) {
+		shim_request(&rq, NULL, -1, NULL);
+		sys1(SYS_close, shim_self.sock);
+		shim_fd_disown(shim_self.sock);
+	}
+	for (;;)
+		sys1(SYS_exit, status);
+}

@@ -1,0 +1,75 @@
+/*
+ * cli.h — simsup's command line: options into a run plan, placeholders into
+ * arguments.  Pure functions, no I/O besides --help/--version output.
+ */
+#ifndef SUP_CLI_H
+#define SUP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sup_tag {
+	char *key;       /* as given, e.g. "role" */
+	char **values;   /* e.g. {"leader", "follower"} */
+	int nvalues;
+};
+
+struct sup_opts {
+	int procs;                 /* --procs N (default 1) */
+	struct sup_tag *tags;      /* --tag KEY=V1,V2 (repeatable) */
+	int ntags;
+	uint64_t seed;             /* --seed N */
+	bool seed_set;             /* false: main picks a random seed and prints it */
+	int64_t time_limit_ns;     /* --time-limit DUR (virtual); default 24h */
+	char *run_dir;             /* --run-dir DIR; NULL: a fresh directory */
+	int64_t epoch_ns;          /* --epoch; default 2025-01-01T00:00:00Z */
+	int verbosity;             /* -q: -1, default 0, -v: 1, -vv: 2 */
+	bool check_determinism;    /* --check-determinism */
+	int64_t tick_ns;           /* --tick DUR: virtual cost per intercepted call (1us) */
+	int preempt_permille;      /* --preempt P: chance (0-1000) of a switch per call (0) */
+	int64_t watchdog_ns;       /* --watchdog DUR: wall-clock limit per turn (10s) */
+	char **workloads;          /* --workload 'CMD ARGS' (repeatable) */
+	int nworkloads;
+	char **argv;               /* the command after "--" (NULL-terminated) */
+	int argc;
+};
+
+/* Parses argv.  Returns 0 to run, 1 when --help or --version was printed
+ * (exit 0), -1 on a malformed command line: err then holds one line naming
+ * the offending argument, without the "simsup: " prefix or newline. */
+int sup_cli_parse(int argc, char **argv, struct sup_opts *o, char *err, size_t errlen);
+void sup_cli_free(struct sup_opts *o);
+
+/* "90s", "10m", "2h", "1d", "250ms", "100us", "5ns", "1.5s"; a bare number is
+ * seconds.  0 | -1 (malformed, negative or overflowing). */
+int sup_parse_duration(const char *s, int64_t *ns);
+/* Seconds since 1970 ("1700000000", "@1700000000") or UTC ISO 8601
+ * ("2025-01-01", "2025-01-01T00:00:00Z").  0 | -1. */
+int sup_parse_epoch(const char *s, int64_t *ns);
+
+/* Facts about one simulated process, for placeholders and environment. */
+struct sup_expand_ctx {
+	const struct sup_opts *opts;
+	int index;       /* server index (0-based), or workload index */
+	bool workload;   /* true for a workload process (10.0.0.x) */
+	int boot;        /* 1 for the first boot */
+};
+
+/* Value of tag KEY for server `index` (round-robin over its values), or NULL
+ * when the tag is not given.  Keys compare case-insensitively. */
+const char *sup_tag_value(const struct sup_opts *o, const char *key, int index);
+
+/* Replaces {ip} {index} {boot} {tag:KEY} {peers} {ip:N} in arg.  Returns a
+ * malloc'd string, or NULL with err set ("unknown placeholder {x}", "{ip:7}:
+ * no such server", "{tag:zone}: no --tag zone").  "{{" and "}}" stand for
+ * literal braces.  Server IP i is 10.0.1.(i+1); workload j is 10.0.0.(j+1);
+ * {peers} is every server IP, comma-separated. */
+char *sup_expand(const char *arg, const struct sup_expand_ctx *ctx, char *err, size_t errlen);
+
+/* The virtual IPv4 address (host byte order) of server i or workload j. */
+uint32_t sup_server_ip(int i);
+uint32_t sup_workload_ip(int j);
+void sup_ip_str(uint32_t ip, char *buf, size_t n); /* dotted quad */
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * elfcheck.h — before launch, find the program the user named and tell
+ * whether it can run under simsup: the shim is loaded with LD_PRELOAD, so
+ * the program (or the interpreter of a #! script) must be a dynamically
+ * linked x86-64 ELF that uses glibc's dynamic loader.
+ */
+#ifndef SUP_ELFCHECK_H
+#define SUP_ELFCHECK_H
+
+#include <stddef.h>
+
+/*
+ * Resolve cmd as execvp does (a name with a '/' as is, else the first
+ * executable match on $PATH, "/usr/local/bin:/usr/bin:/bin" when unset) into
+ * path_out, and check it.  Returns 0 if it can run under simsup; -1 with one
+ * line in why otherwise, e.g. "./foo: not executable".  path_out holds the
+ * resolved path whenever one was found, even on -1.
+ */
+int sup_check_program(const char *cmd, char *path_out, size_t pathlen,
+		      char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * launch.c — the run directory and the first start of each simulated
+ * process: storage dir as working directory, output to RUN_DIR/logs, ASLR
+ * off, the policy filter, libsimsup.so preloaded, its channel at a fixed fd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "sup.h"
+
+extern char **environ;
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
+{
+	char path[4096];
+	const char *sub[] = { "", "/data", "/logs" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", R->run_dir, sub[i]);
+		if (mkdir_p(path) < 0) {
+			snprintf(err, errlen, "--run-dir \"%s\": cannot create %s: %s", R->run_dir, path,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	for (int n = 0; n < R->nnodes; n++) {
+		char nb[16];
+		int node = n < R->o->procs ? n : -1 - (n - R->o->procs);
+		snprintf(path, sizeof path, "%s/data/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb));
+		if (mkdir_p(path) < 0) {
+			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void env_add(char ***env, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void env_add(char ***env, int *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	*env = realloc(*env, (size_t)(*n + 2) * sizeof **env);
+	(*env)[(*n)++] = s;
+	(*env)[*n] = NULL;
+}
+
+static bool ours(const char *e)
+{
+	return !strncmp(e, "SIMSUP_", 7) || !strncmp(e, "LD_PRELOAD=", 11);
+}
+
+/* The environment of a simulated process: simsup's own, minus anything of
+ * ours, plus the facts of this process. */
+static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_expand_ctx *ctx)
+{
+	char **env = NULL, ip[32], peers[8192] = "";
+	int n = 0;
+	for (char **e = environ; *e; e++)
+		if (!ours(*e))
+			env_add(&env, &n, "%s", *e);
+	const struct sup_opts *o = R->o;
+	sup_ip_str(p->node >= 0 ? sup_server_ip(p->node) : sup_workload_ip(-1 - p->node), ip, sizeof ip);
+	for (int i = 0; i < o->procs; i++) {
+		char b[32];
+		sup_ip_str(sup_server_ip(i), b, sizeof b);
+		if (strlen(peers) + strlen(b) + 2 < sizeof peers) {
+			if (i)
+				strcat(peers, ",");
+			strcat(peers, b);
+		}
+	}
+	env_add(&env, &n, "SIMSUP_IP=%s", ip);
+	env_add(&env, &n, "SIMSUP_INDEX=%d", ctx->index);
+	env_add(&env, &n, "SIMSUP_BOOT=%d", ctx->boot);
+	env_add(&env, &n, "SIMSUP_PEERS=%s", peers);
+	env_add(&env, &n, "SIMSUP_SERVERS=%s", peers);
+	env_add(&env, &n, "SIMSUP_SEED=%llu", (unsigned long long)R->seed);
+	if (!ctx->workload)
+		for (int i = 0; i < o->ntags; i++) {
+			char key[128];
+			snprintf(key, sizeof key, "%s", o->tags[i].key);
+			for (char *k = key; *k; k++)
+				if (*k >= 'a' && *k <= 'z')
+					*k = (char)(*k - 'a' + 'A');
+			env_add(&env, &n, "SIMSUP_TAG_%s=%s", key, sup_tag_value(o, o->tags[i].key, ctx->index));
+		}
+	env_add(&env, &n, "LD_PRELOAD=%s", R->lib);
+	env_add(&env, &n, "%s=%d", SIM_ENV_FD, SIM_FD_MIN);
+	return env;
+}
+
+static _Noreturn void child(struct sup_run *R, int node, int sock, char **argv, char **env,
+			    pid_t sup)
+{
+	char path[4096], nb[16];
+	setpgid(0, 0); /* Ctrl-C reaches simsup, which ends the run */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != sup)
+		_exit(127);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	personality(ADDR_NO_RANDOMIZE);
+	const char *name = sup_node_name(R, node, nb, sizeof nb);
+	snprintf(path, sizeof path, "%s/logs/%s.out", R->run_dir, name);
+	int out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	snprintf(path, sizeof path, "%s/logs/%s.err", R->run_dir, name);
+	int errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out < 0 || errfd < 0 || in < 0)
+		_exit(127);
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(errfd, 2);
+	snprintf(path, sizeof path, "%s/data/%s", R->run_dir, name);
+	if (chdir(path) < 0) {
+		dprintf(2, "simsup: cannot enter %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	if (dup2(sock, SIM_FD_MIN) < 0)
+		_exit(127);
+	int r = sup_policy_load();
+	if (r < 0) {
+		dprintf(2, "simsup: cannot load the seccomp policy: %s\n", strerror(-r));
+		_exit(127);
+	}
+	execve(argv[0], argv, env);
+	dprintf(2, "simsup: cannot execute %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
+{
+	struct sup_proc *p = sup_proc_new(R, node, NULL);
+	bool workload = node < 0;
+	struct sup_expand_ctx ctx = { .opts = R->o, .index = workload ? -1 - node : node,
+				      .workload = workload, .boot = p->boot };
+	char **src = R->o->argv;
+	char *sh[] = { "/bin/sh", "-c", NULL, NULL };
+	if (workload) {
+		if (asprintf(&sh[2], "exec %s", R->o->workloads[ctx.index]) < 0)
+			abort();
+		src = sh;
+	}
+	int argc = 0;
+	while (src[argc])
+		argc++;
+	char **argv = calloc((size_t)argc + 1, sizeof *argv);
+	for (int i = 0; i < argc; i++) {
+		argv[i] = i == 0 ? strdup(R->prog) : sup_expand(src[i], &ctx, err, errlen);
+		if (!argv[i])
+			return -1;
+	}
+	if (workload)
+		argv[0] = strdup("/bin/sh");
+	const char *base = strrchr(argv[0], '/');
+	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : argv[0]);
+	char **env = build_env(R, p, &ctx);
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t sup = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child(R, node, sv[1], argv, env, sup);
+	close(sv[1]);
+	p->pid = pid;
+	struct sup_thread *t = sup_thread_new(R, p, sv[0], p->vpid);
+	t->state = T_HELLO;
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+	return 0;
+}

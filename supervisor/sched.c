@@ -1,0 +1,375 @@
+/*
+ * sched.c — one thread at a time: who gets the turn, what each request
+ * means, when the clock jumps, when the run ends.
+ *
+ * The supervisor waits only on the thread that holds the turn (and on its
+ * own signals); everything else is parked inside its shim.  Choices between
+ * runnable threads come from the run's seeded PRNG over threads in creation
+ * order, so the same seed gives the same interleaving.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sup.h"
+
+/* ---- PRNG (xoshiro256**), seeded by splitmix64 ---- */
+
+void sup_rand_seed(uint64_t *s, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		s[i] = z ^ (z >> 31);
+	}
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t sup_rand(struct sup_run *R)
+{
+	uint64_t *s = R->rng;
+	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+/* ---- bookkeeping ---- */
+
+const char *sup_node_name(const struct sup_run *R, int node, char *buf, size_t n)
+{
+	if (node >= 0)
+		snprintf(buf, n, "p%d", node);
+	else
+		snprintf(buf, n, "w%d", -1 - node);
+	return buf;
+}
+
+struct sup_node *sup_node_of(struct sup_run *R, int node)
+{
+	return &R->nodes[node >= 0 ? node : R->o->procs + (-1 - node)];
+}
+
+void sup_fail(struct sup_run *R, const char *fmt, ...)
+{
+	if (R->verdict == 0 || !R->why[0]) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(R->why, sizeof R->why, fmt, ap);
+		va_end(ap);
+	}
+	R->verdict = 1;
+	R->done = true;
+}
+
+struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *parent)
+{
+	struct sup_proc *p = calloc(1, sizeof *p);
+	if (R->nprocs == R->cap_procs) {
+		R->cap_procs = R->cap_procs ? 2 * R->cap_procs : 16;
+		R->procs = realloc(R->procs, (size_t)R->cap_procs * sizeof *R->procs);
+	}
+	struct sup_node *nd = sup_node_of(R, node);
+	p->seq = R->nprocs;
+	p->node = node;
+	p->vpid = nd->next_vpid++;
+	p->vppid = parent ? parent->vpid : 1;
+	p->parent = parent;
+	p->boot = nd->boot;
+	p->seed = sup_rand(R);
+	if (parent)
+		snprintf(p->name, sizeof p->name, "%s", parent->name);
+	R->procs[R->nprocs++] = p;
+	return p;
+}
+
+struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int sock, int vtid)
+{
+	struct sup_thread *t = calloc(1, sizeof *t);
+	if (R->nthreads == R->cap_threads) {
+		R->cap_threads = R->cap_threads ? 2 * R->cap_threads : 16;
+		R->threads = realloc(R->threads, (size_t)R->cap_threads * sizeof *R->threads);
+	}
+	t->seq = R->nthreads;
+	t->proc = p;
+	t->sock = sock;
+	t->vtid = vtid;
+	t->state = T_RUNNABLE;
+	t->deadline = -1;
+	R->threads[R->nthreads++] = t;
+	p->nthreads++;
+	return t;
+}
+
+void sup_thread_dead(struct sup_run *R, struct sup_thread *t)
+{
+	if (t->state == T_DEAD)
+		return;
+	t->state = T_DEAD;
+	if (t->sock >= 0)
+		close(t->sock);
+	t->sock = -1;
+	t->proc->nthreads--;
+}
+
+void sup_thread_wake(struct sup_thread *t, int64_t ret)
+{
+	memset(&t->reply, 0, sizeof t->reply);
+	t->reply.ret = ret;
+	t->state = T_RUNNABLE;
+	t->deadline = -1;
+}
+
+/* ---- processes ending ---- */
+
+static bool wait_matches(const struct sup_thread *w, const struct sup_proc *c)
+{
+	return w->wait_sel <= 0 || w->wait_sel == c->vpid;
+}
+
+void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)
+{
+	if (p->exited)
+		return;
+	p->exited = true;
+	p->status = status;
+	for (int i = 0; i < R->nthreads; i++)
+		if (R->threads[i]->proc == p)
+			sup_thread_dead(R, R->threads[i]);
+	if (WIFEXITED(status))
+		sup_trace_ev(R, p, 0, "exit", "i", "status", (int64_t)WEXITSTATUS(status));
+	else
+		sup_trace_ev(R, p, 0, "killed", "i", "signal", (int64_t)WTERMSIG(status));
+	R->gen++;
+	/* a child whose parent is gone is nobody's to wait for */
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->parent == p) {
+			R->procs[i]->parent = NULL;
+			R->procs[i]->vppid = 1;
+		}
+	if (p->parent) {
+		sup_signal(R, p->parent, SIGCHLD);
+		for (int i = 0; i < R->nthreads; i++) {
+			struct sup_thread *w = R->threads[i];
+			if (w->proc == p->parent && w->state == T_WAITCHILD && wait_matches(w, p))
+				sup_try_wait(R, w);
+		}
+	}
+}
+
+/* Sends a real signal to a simulated process and interrupts its waits: the
+ * kernel delivers it when one of its threads next returns from a trap with
+ * the turn, and the shim ends a wait only if the program will see it. */
+void sup_signal(struct sup_run *R, struct sup_proc *dst, int sig)
+{
+	if (dst->exited || dst->pid <= 0)
+		return;
+	kill(dst->pid, sig);
+	for (int i = 0; i < R->nthreads; i++) {
+		struct sup_thread *w = R->threads[i];
+		if (w->proc == dst && (w->state == T_SLEEP || w->state == T_POLL ||
+				       w->state == T_FUTEX || w->state == T_SIGWAIT))
+			sup_thread_wake(w, -EINTR);
+	}
+}
+
+/* Answers a wait4 if a child has ended; true if answered. */
+bool sup_try_wait(struct sup_run *R, struct sup_thread *w)
+{
+	bool any = false;
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *c = R->procs[i];
+		if (c->parent != w->proc || c->collected || !wait_matches(w, c))
+			continue;
+		any = true;
+		if (!c->exited)
+			continue;
+		if (!(w->wait_opts & WNOWAIT))
+			c->collected = true;
+		sup_thread_wake(w, c->vpid);
+		w->reply.a[0] = c->status;
+		return true;
+	}
+	if (!any) {
+		sup_thread_wake(w, -ECHILD);
+		return true;
+	}
+	if (w->wait_opts & WNOHANG) {
+		sup_thread_wake(w, 0);
+		return true;
+	}
+	return false;
+}
+
+static struct sup_proc *proc_by_pid(struct sup_run *R, pid_t pid)
+{
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->pid == pid)
+			return R->procs[i];
+	return NULL;
+}
+
+/* Collects real zombies.  A process that died without telling its shim
+ * (killed from outside the simulation) ends here. */
+void sup_reap(struct sup_run *R)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+			return;
+		struct sup_proc *p = proc_by_pid(R, si.si_pid);
+		if (!p)
+			continue;
+		p->reaped = true;
+		if (!p->exited) {
+			int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
+							  : si.si_status & 0x7f;
+			sup_proc_exited(R, p, st);
+		}
+	}
+}
+
+void sup_kill_all(struct sup_run *R)
+{
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->pid > 0 && !R->procs[i]->reaped)
+			kill(R->procs[i]->pid, SIGKILL);
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *p = R->procs[i];
+		if (p->pid > 0 && !p->reaped) {
+			waitpid(p->pid, NULL, 0);
+			p->reaped = true;
+		}
+	}
+}
+
+/* ---- choosing the next thread ---- */
+
+static bool eligible(const struct sup_run *R, const struct sup_thread *t)
+{
+	return t->state == T_RUNNABLE || t->state == T_HELLO ||
+	       (t->state == T_POLL && t->gen_seen < R->gen);
+}
+
+static struct sup_thread *pick(struct sup_run *R)
+{
+	int n = 0;
+	for (int i = 0; i < R->nthreads; i++)
+		n += eligible(R, R->threads[i]);
+	if (n == 0)
+		return NULL;
+	int k = (int)(sup_rand(R) % (uint64_t)n);
+	for (int i = 0; i < R->nthreads; i++)
+		if (eligible(R, R->threads[i]) && k-- == 0)
+			return R->threads[i];
+	return NULL;
+}
+
+static int64_t next_deadline(const struct sup_run *R)
+{
+	int64_t best = -1;
+	for (int i = 0; i < R->nthreads; i++) {
+		const struct sup_thread *t = R->threads[i];
+		if (t->state == T_DEAD || t->deadline < 0)
+			continue;
+		if (best < 0 || t->deadline < best)
+			best = t->deadline;
+	}
+	return best;
+}
+
+static void expire(struct sup_run *R)
+{
+	for (int i = 0; i < R->nthreads; i++) {
+		struct sup_thread *t = R->threads[i];
+		if (t->state == T_DEAD || t->deadline < 0 || t->deadline > R->now)
+			continue;
+		sup_thread_wake(t, t->state == T_FUTEX ? -ETIMEDOUT : 0);
+	}
+}
+
+static const char *state_name(const struct sup_thread *t)
+{
+	switch (t->state) {
+	case T_RUNNABLE: return "runnable";
+	case T_HELLO: return "starting";
+	case T_FORKING: return "being forked";
+	case T_SLEEP: return "sleeping";
+	case T_POLL: return "waiting for a local fd (read/write/poll/epoll/select)";
+	case T_FUTEX: return "futex wait (mutex, condition variable, join)";
+	case T_WAITCHILD: return "waiting for a child (wait4/waitpid)";
+	case T_SIGWAIT: return "waiting for a signal (sigsuspend/pause/sigwait)";
+	case T_DEAD: return "dead";
+	}
+	return "?";
+}
+
+static void report_deadlock(struct sup_run *R)
+{
+	char nb[16];
+	fprintf(stderr, "simsup: deadlock at %.6fs virtual: no thread can run and no timer is pending\n",
+		R->now / 1e9);
+	for (int i = 0; i < R->nthreads; i++) {
+		struct sup_thread *t = R->threads[i];
+		if (t->state == T_DEAD)
+			continue;
+		fprintf(stderr, "simsup:   %s pid %d tid %d (%s): %s", sup_node_name(R, t->proc->node, nb, sizeof nb),
+			t->proc->vpid, t->vtid, t->proc->name, state_name(t));
+		if (t->state == T_FUTEX)
+			fprintf(stderr, " on 0x%llx", (unsigned long long)t->futex_addr);
+		fputc('\n', stderr);
+		sup_trace_ev(R, t->proc, t->vtid, "deadlocked", "s", "wait", state_name(t));
+	}
+	sup_fail(R, "deadlock: every thread waits and no timer is pending");
+}
+
+int sup_run_loop(struct sup_run *R)
+{
+	while (!R->done) {
+		struct sup_thread *t = pick(R);
+		if (!t) {
+			int64_t next = next_deadline(R);
+			bool alive = false;
+			for (int i = 0; i < R->nthreads; i++)
+				alive |= R->threads[i]->state != T_DEAD;
+			if (!alive)
+				break;
+			if (next < 0) {
+				report_deadlock(R);
+				break;
+			}
+			if (next > R->o->time_limit_ns) {
+				R->now = R->o->time_limit_ns;
+				sup_trace_ev(R, NULL, 0, "time-limit", "", NULL);
+				sup_fail(R, "time limit reached (%.3fs virtual) with processes still running",
+					 R->o->time_limit_ns / 1e9);
+				break;
+			}
+			if (next > R->now)
+				R->now = next;
+			expire(R);
+			continue;
+		}
+		sup_give_turn(R, t);
+	}
+	return R->verdict;
+}

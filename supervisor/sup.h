@@ -1,0 +1,130 @@
+/*
+ * sup.h — the supervisor's simulated world: processes, threads, the clock,
+ * one run.  Shared by the supervisor's files; the shim never sees it.
+ */
+#ifndef SUP_H
+#define SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "simsup/proto.h"
+
+/* The simulated machine every node runs on (sched_getaffinity, nproc). */
+#define SUP_VIRTUAL_CPUS 4
+
+enum sup_tstate {
+	T_RUNNABLE,   /* waiting for the turn, with a reply ready */
+	T_HELLO,      /* a launched image that has not said hello yet */
+	T_FORKING,    /* a child whose parent has not reported the clone yet */
+	T_SLEEP,      /* until deadline */
+	T_POLL,       /* until something else changed, or deadline */
+	T_FUTEX,      /* until woken, or deadline */
+	T_WAITCHILD,  /* wait4 */
+	T_SIGWAIT,    /* sigsuspend, pause, sigtimedwait: until a signal or deadline */
+	T_DEAD,
+};
+
+struct sup_proc;
+
+struct sup_thread {
+	int seq;                 /* creation order: ties and choices follow it */
+	int vtid;
+	struct sup_proc *proc;
+	int sock;                /* the supervisor's end of the thread's channel */
+	enum sup_tstate state;
+	int64_t deadline;        /* virtual ns, -1: none */
+	uint64_t gen_seen;       /* T_POLL: the change generation it last saw */
+	uint64_t futex_addr;     /* T_FUTEX */
+	uint32_t futex_bitset;
+	uint64_t futex_seq;      /* FIFO order among futex waiters */
+	int64_t wait_sel;        /* T_WAITCHILD: pid selector and options */
+	int wait_opts;
+	struct sim_rep reply;    /* sent when it next gets the turn */
+};
+
+struct sup_proc {
+	int seq;
+	int vpid, vppid;
+	pid_t pid;               /* real pid, 0 before the clone is reported */
+	int node;                /* server index, or -1 - workload index */
+	int boot;
+	struct sup_proc *parent; /* virtual parent, NULL for launched processes */
+	bool exited;             /* the simulation saw it end */
+	bool reaped;             /* the supervisor collected the real zombie */
+	bool collected;          /* its virtual parent waited for it */
+	int status;              /* wait status */
+	int crash_sig;           /* a fatal signal the shim reported */
+	int nthreads;            /* live threads */
+	uint64_t seed;           /* its random stream */
+	uint64_t nforks;
+	char name[64];           /* the program (basename), for reports */
+};
+
+struct sup_node {
+	int next_vpid;           /* pids and tids handed out on this node */
+	int boot;
+};
+
+struct sup_run {
+	const struct sup_opts *o;
+	uint64_t seed;
+	char *run_dir;
+	const char *lib;         /* libsimsup.so */
+	const char *prog;        /* the servers' program, resolved */
+	int64_t now;
+	uint64_t gen;            /* changes any thread made that pollers may see */
+	uint64_t futex_seq;
+	uint64_t rng[4];         /* scheduling choices */
+	struct sup_thread **threads;
+	int nthreads, cap_threads;
+	struct sup_proc **procs;
+	int nprocs, cap_procs;
+	struct sup_node *nodes;  /* servers then workloads */
+	int nnodes;
+	int sigfd;
+	/* outcome */
+	bool done;
+	int verdict;             /* 0 pass, 1 failed */
+	char why[512];
+	bool interrupted;
+	struct sup_trace *trace;
+};
+
+/* sched.c */
+int sup_run_loop(struct sup_run *R);
+struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int sock, int vtid);
+struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *parent);
+uint64_t sup_rand(struct sup_run *R);
+void sup_rand_seed(uint64_t *s, uint64_t seed);
+void sup_fail(struct sup_run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sup_kill_all(struct sup_run *R);
+const char *sup_node_name(const struct sup_run *R, int node, char *buf, size_t n);
+
+void sup_thread_wake(struct sup_thread *t, int64_t ret);
+void sup_thread_dead(struct sup_run *R, struct sup_thread *t);
+void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status);
+bool sup_try_wait(struct sup_run *R, struct sup_thread *w);
+void sup_reap(struct sup_run *R);
+void sup_signal(struct sup_run *R, struct sup_proc *dst, int sig);
+struct sup_node *sup_node_of(struct sup_run *R, int node);
+/* turn.c */
+void sup_give_turn(struct sup_run *R, struct sup_thread *t);
+
+/* launch.c */
+int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
+int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);
+
+/* trace.c */
+struct sup_trace;
+struct sup_trace *sup_trace_open(const char *path);
+/* Appends one event: kind, then key/value pairs as format letters:
+ * 'i' int64, 's' string, 'u' uint64; e.g. sup_trace(R, p, "exit", "i", "status", 0). */
+void sup_trace_ev(struct sup_run *R, const struct sup_proc *p, int vtid, const char *kind,
+		  const char *fmt, ...);
+void sup_trace_close(struct sup_trace *t, char hash[33]);
+
+#endif

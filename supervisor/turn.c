@@ -1,0 +1,498 @@
+/*
+ * turn.c — one turn: hand a thread the turn, then serve its requests until
+ * it parks, exits or dies.  Every request is validated: a target program is
+ * untrusted input, and a malformed message ends that process, never the
+ * supervisor.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sup.h"
+
+struct msg {
+	struct sim_req rq;
+	char payload[SIM_PAYLOAD_MAX + 1];
+	int fd;      /* passed with SCM_RIGHTS, or -1 */
+	size_t plen;
+};
+
+static int64_t next_event(struct sup_run *R, const struct sup_thread *self)
+{
+	int64_t best = R->o->time_limit_ns;
+	for (int i = 0; i < R->nthreads; i++) {
+		const struct sup_thread *t = R->threads[i];
+		if (t != self && t->state != T_DEAD && t->deadline >= 0 && t->deadline < best)
+			best = t->deadline;
+	}
+	return best;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The real wait status of a process whose channel closed: it is dying. */
+static int death_status(struct sup_proc *p)
+{
+	for (int i = 0; i < 400 && p->pid > 0; i++) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
+			p->reaped = true;
+			return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+		}
+		usleep(5000);
+	}
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL); /* closed its channel but lives on: not simulable */
+		waitpid(p->pid, NULL, 0);
+		p->reaped = true;
+	}
+	return SIGKILL;
+}
+
+static void watchdog(struct sup_run *R, struct sup_thread *t)
+{
+	char nb[16];
+	fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall time "
+		"without making a call simsup sees (a busy loop?)\n",
+		sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->vtid, t->proc->name,
+		R->o->watchdog_ns / 1e9);
+	/* ask its shim for a backtrace (SIGSYS not from dispatch) */
+	if (t->proc->pid > 0 && kill(t->proc->pid, SIGSYS) == 0) {
+		struct pollfd pf = { .fd = t->sock, .events = POLLIN };
+		struct msg m;
+		if (poll(&pf, 1, 2000) > 0) {
+			ssize_t n = recv(t->sock, &m.rq, sizeof m.rq + SIM_PAYLOAD_MAX, 0);
+			if (n > (ssize_t)sizeof m.rq && m.rq.op == SIM_NOTE) {
+				size_t l = (size_t)n - sizeof m.rq;
+				fprintf(stderr, "simsup: backtrace:\n%.*s", (int)l, (char *)(&m.rq + 1));
+			}
+		}
+	}
+	sup_trace_ev(R, t->proc, t->vtid, "watchdog", "", NULL);
+	sup_fail(R, "watchdog: %s pid %d tid %d kept the turn too long",
+		 sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->vtid);
+}
+
+static void on_signal(struct sup_run *R)
+{
+	struct signalfd_siginfo si;
+	while (read(R->sigfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			continue; /* reaped below */
+		R->interrupted = true;
+		sup_fail(R, "interrupted by signal %d", (int)si.ssi_signo);
+	}
+	sup_reap(R);
+}
+
+/* Receives the next request of the thread holding the turn.
+ * Returns 1 with a message, 0 when the thread's process died, -1 when the
+ * run must end (interrupt, watchdog). */
+static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
+{
+	int64_t limit = wall_ms() + R->o->watchdog_ns / 1000000;
+	for (;;) {
+		if (R->done)
+			return -1;
+		if (t->state == T_DEAD)
+			return 0;
+		struct pollfd pf[2] = { { .fd = t->sock, .events = POLLIN },
+					{ .fd = R->sigfd, .events = POLLIN } };
+		int64_t left = limit - wall_ms();
+		if (left <= 0) {
+			watchdog(R, t);
+			return -1;
+		}
+		int r = poll(pf, 2, (int)left);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (pf[1].revents)
+			on_signal(R);
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} cm;
+		struct iovec iov = { .iov_base = &m->rq, .iov_len = sizeof m->rq + SIM_PAYLOAD_MAX };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+				     .msg_controllen = sizeof cm.buf };
+		ssize_t n = recvmsg(t->sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		m->fd = -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
+		if (n <= 0) {
+			if (!t->proc->exited)
+				sup_proc_exited(R, t->proc, death_status(t->proc));
+			else
+				sup_thread_dead(R, t);
+			return 0;
+		}
+		if ((size_t)n < sizeof m->rq || m->rq.op == 0 || m->rq.op >= SIM_OP_MAX ||
+		    m->rq.len != (size_t)n - sizeof m->rq) {
+			char nb[16];
+			fprintf(stderr, "simsup: %s pid %d sent a malformed message; ending it\n",
+				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid);
+			if (m->fd >= 0)
+				close(m->fd);
+			kill(t->proc->pid, SIGKILL);
+			sup_proc_exited(R, t->proc, death_status(t->proc));
+			return 0;
+		}
+		m->plen = m->rq.len;
+		m->payload[m->plen] = 0;
+		if (m->rq.now > R->now)
+			R->now = m->rq.now;
+		return 1;
+	}
+}
+
+static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
+{
+	struct sim_rep rep = { .ret = ret, .now = R->now, .next_event = next_event(R, t) };
+	if (a)
+		memcpy(rep.a, a, sizeof rep.a);
+	if (send(t->sock, &rep, sizeof rep, MSG_NOSIGNAL) < 0 && !t->proc->exited)
+		sup_proc_exited(R, t->proc, death_status(t->proc));
+}
+
+/* ---- requests ---- */
+
+/* The answer to an image's hello: who it is in the simulation. */
+static void send_config(struct sup_run *R, struct sup_thread *t)
+{
+	struct sup_proc *p = t->proc;
+	struct sim_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.rep.now = R->now;
+	cfg.rep.next_event = next_event(R, t);
+	cfg.vpid = p->vpid;
+	cfg.vppid = p->vppid;
+	cfg.vtid = t->vtid;
+	cfg.node = p->node;
+	cfg.ip = p->node >= 0 ? sup_server_ip(p->node) : sup_workload_ip(-1 - p->node);
+	cfg.boot = p->boot;
+	cfg.seed = sup_rand(R); /* each image its own stream */
+	cfg.tick_ns = R->o->tick_ns;
+	cfg.epoch_ns = R->o->epoch_ns;
+	/* CLOCK_MONOTONIC: as if each node had booted a while before the run */
+	int idx = p->node >= 0 ? p->node : R->o->procs - 1 - p->node;
+	cfg.mono_base = (int64_t)(1000 + 37 * idx) * 1000000000LL;
+	cfg.ncpu = SUP_VIRTUAL_CPUS;
+	cfg.preempt = R->o->preempt_permille;
+	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
+	sup_trace_ev(R, p, t->vtid, "start", "s", "program", p->name);
+	if (send(t->sock, &cfg, sizeof cfg, MSG_NOSIGNAL) < 0 && !p->exited)
+		sup_proc_exited(R, p, death_status(p));
+}
+
+
+static struct sup_proc *find_proc(struct sup_run *R, int node, int64_t vpid)
+{
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *p = R->procs[i];
+		if (p->node == node && p->vpid == vpid && !p->exited)
+			return p;
+	}
+	return NULL;
+}
+
+static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, int64_t max,
+			  uint32_t bitset, uint64_t requeue_to, int64_t requeue_max)
+{
+	int64_t woken = 0, moved = 0;
+	for (;;) {
+		struct sup_thread *best = NULL;
+		for (int i = 0; i < R->nthreads; i++) {
+			struct sup_thread *w = R->threads[i];
+			if (w->state == T_FUTEX && w->proc == p && w->futex_addr == addr &&
+			    (w->futex_bitset & bitset) && (!best || w->futex_seq < best->futex_seq))
+				best = w;
+		}
+		if (!best)
+			break;
+		if (woken < max) {
+			sup_thread_wake(best, 0);
+			woken++;
+		} else if (requeue_to && moved < requeue_max) {
+			best->futex_addr = requeue_to;
+			best->futex_seq = ++R->futex_seq;
+			moved++;
+		} else {
+			break;
+		}
+	}
+	return woken + moved;
+}
+
+static void on_kill(struct sup_run *R, struct sup_thread *t, const struct msg *m)
+{
+	int64_t vpid = m->rq.a[0], sig = m->rq.a[1];
+	struct sup_proc *dst = vpid > 0 ? find_proc(R, t->proc->node, vpid) : NULL;
+	if (vpid <= 0) { /* process groups are not simulated: the caller's own group */
+		reply(R, t, -EPERM, NULL);
+		return;
+	}
+	if (!dst || dst->pid <= 0) {
+		reply(R, t, -ESRCH, NULL);
+		return;
+	}
+	sup_trace_ev(R, t->proc, t->vtid, "kill", "ii", "to", (int64_t)dst->vpid, "signal", sig);
+	if (sig == 0) {
+		reply(R, t, 0, NULL);
+		return;
+	}
+	if (sig == SIGKILL) {
+		kill(dst->pid, SIGKILL);
+		siginfo_t si = { 0 };
+		waitid(P_PID, (id_t)dst->pid, &si, WEXITED);
+		dst->reaped = true;
+		sup_proc_exited(R, dst, SIGKILL);
+	} else {
+		sup_signal(R, dst, (int)sig);
+	}
+	R->gen++;
+	reply(R, t, 0, NULL);
+}
+
+static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
+{
+	if (m->fd < 0) {
+		reply(R, t, -EINVAL, NULL);
+		return;
+	}
+	struct sup_proc *c = sup_proc_new(R, t->proc->node, t->proc);
+	struct sup_thread *ct = sup_thread_new(R, c, m->fd, c->vpid);
+	ct->state = T_FORKING;
+	m->fd = -1;
+	int64_t a[4] = { (int64_t)c->seed };
+	reply(R, t, c->vpid, a);
+}
+
+static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct msg *m)
+{
+	struct sup_proc *c = find_proc(R, t->proc->node, m->rq.a[0]);
+	if (!c || c->parent != t->proc || c->pid) {
+		reply(R, t, -EINVAL, NULL);
+		return;
+	}
+	for (int i = 0; i < R->nthreads; i++) {
+		struct sup_thread *ct = R->threads[i];
+		if (ct->proc != c)
+			continue;
+		if (m->rq.a[1] > 0) {
+			c->pid = (pid_t)m->rq.a[1];
+			sup_thread_wake(ct, 0);
+			sup_trace_ev(R, t->proc, t->vtid, "fork", "i", "child", (int64_t)c->vpid);
+		} else {
+			sup_thread_dead(R, ct);
+			c->exited = c->collected = c->reaped = true;
+		}
+	}
+	R->gen++;
+	reply(R, t, 0, NULL);
+}
+
+static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m)
+{
+	const char *base = strrchr(m->payload, '/');
+	base = base ? base + 1 : m->payload;
+	sup_trace_ev(R, t->proc, t->vtid, "exec", "s", "path", m->payload);
+	snprintf(t->proc->name, sizeof t->proc->name, "%.63s", base);
+	reply(R, t, 0, NULL);
+}
+
+/* Serves the thread until it gives up the turn. */
+static void serve(struct sup_run *R, struct sup_thread *t)
+{
+	struct msg *m = malloc(sizeof *m);
+	for (;;) {
+		int r = recv_req(R, t, m);
+		if (r <= 0)
+			break;
+		const int64_t *a = m->rq.a;
+		bool parked = true;
+		switch (m->rq.op) {
+		case SIM_HELLO:
+			if (a[0] != SIM_PROTO_VERSION) {
+				fprintf(stderr, "simsup: %s: libsimsup.so speaks protocol %lld, simsup %d\n",
+					t->proc->name, (long long)a[0], SIM_PROTO_VERSION);
+				sup_fail(R, "shim and supervisor versions differ");
+				break;
+			}
+			send_config(R, t);
+			parked = false;
+			break;
+		case SIM_YIELD:
+			sup_thread_wake(t, 0);
+			R->gen++;
+			break;
+		case SIM_SLEEP:
+			t->state = T_SLEEP;
+			t->deadline = a[0];
+			R->gen++;
+			break;
+		case SIM_POLL:
+			if (a[1])
+				R->gen++;
+			t->state = T_POLL;
+			t->gen_seen = R->gen;
+			t->deadline = a[0];
+			break;
+		case SIM_FUTEX_WAIT:
+			t->state = T_FUTEX;
+			t->futex_addr = (uint64_t)a[0];
+			t->deadline = a[1];
+			t->futex_bitset = (uint32_t)a[2];
+			t->futex_seq = ++R->futex_seq;
+			break;
+		case SIM_FUTEX_WAKE:
+			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], a[1], (uint32_t)a[2], 0, 0), NULL);
+			parked = false;
+			break;
+		case SIM_FUTEX_REQUEUE:
+			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], a[1], ~0u, (uint64_t)a[2], a[3]),
+			      NULL);
+			parked = false;
+			break;
+		case SIM_THREAD_NEW: {
+			if (m->fd < 0) {
+				reply(R, t, -EINVAL, NULL);
+				parked = false;
+				break;
+			}
+			int vtid = sup_node_of(R, t->proc->node)->next_vpid++;
+			sup_thread_new(R, t->proc, m->fd, vtid);
+			m->fd = -1;
+			sup_trace_ev(R, t->proc, t->vtid, "thread", "i", "new", (int64_t)vtid);
+			reply(R, t, vtid, NULL);
+			parked = false;
+			break;
+		}
+		case SIM_THREAD_EXIT:
+			if (a[3]) { /* a clone that failed: a3 names the registered thread */
+				for (int i = 0; i < R->nthreads; i++)
+					if (R->threads[i]->proc == t->proc && R->threads[i]->vtid == a[3] &&
+					    R->threads[i] != t)
+						sup_thread_dead(R, R->threads[i]);
+				reply(R, t, 0, NULL);
+				parked = false;
+				break;
+			}
+			if (a[0])
+				futex_wake(R, t->proc, (uint64_t)a[0], 1, ~0u, 0, 0);
+			sup_trace_ev(R, t->proc, t->vtid, "thread-exit", "", NULL);
+			sup_thread_dead(R, t);
+			if (t->proc->nthreads == 0)
+				sup_proc_exited(R, t->proc, 0);
+			R->gen++;
+			break;
+		case SIM_FORK:
+			on_fork(R, t, m);
+			parked = false;
+			break;
+		case SIM_FORK_DONE:
+			on_fork_done(R, t, m);
+			parked = false;
+			break;
+		case SIM_EXEC:
+			on_exec(R, t, m);
+			/* exec ends every other thread of the process */
+			for (int i = 0; i < R->nthreads; i++)
+				if (R->threads[i]->proc == t->proc && R->threads[i] != t)
+					sup_thread_dead(R, R->threads[i]);
+			parked = false;
+			break;
+		case SIM_EXEC_FAILED:
+			reply(R, t, 0, NULL);
+			parked = false;
+			break;
+		case SIM_EXIT:
+			sup_proc_exited(R, t->proc, W_EXITCODE((int)a[0] & 0xff, 0));
+			break;
+		case SIM_WAIT:
+			t->state = T_WAITCHILD;
+			t->wait_sel = a[0];
+			t->wait_opts = (int)a[1];
+			t->deadline = -1;
+			if (!sup_try_wait(R, t))
+				break;
+			t->reply.now = R->now;
+			reply(R, t, t->reply.ret, t->reply.a);
+			parked = false;
+			break;
+		case SIM_SIGWAIT:
+			t->state = T_SIGWAIT;
+			t->deadline = a[0];
+			break;
+		case SIM_KILL:
+			on_kill(R, t, m);
+			parked = t->state != T_RUNNABLE || t->proc->exited;
+			break;
+		case SIM_NOTE:
+			sup_trace_ev(R, t->proc, t->vtid, "note", "s", "text", m->payload);
+			parked = false;
+			break;
+		case SIM_REFUSED: {
+			char nb[16];
+			fprintf(stderr, "simsup: %s pid %d (%s): refused syscall %lld: %s\n",
+				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid,
+				t->proc->name, (long long)a[0], m->payload);
+			sup_trace_ev(R, t->proc, t->vtid, "refused", "is", "nr", a[0], "what", m->payload);
+			parked = false;
+			break;
+		}
+		case SIM_CRASH: {
+			char nb[16];
+			t->proc->crash_sig = (int)a[0];
+			fprintf(stderr, "simsup: %s pid %d (%s) crashed with signal %lld (%s) at %.6fs virtual:\n%s",
+				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->proc->name,
+				(long long)a[0], strsignal((int)a[0]), R->now / 1e9, m->payload);
+			sup_trace_ev(R, t->proc, t->vtid, "crash", "i", "signal", a[0]);
+			parked = false;
+			break;
+		}
+		default:
+			reply(R, t, -ENOSYS, NULL);
+			parked = false;
+		}
+		if (m->fd >= 0)
+			close(m->fd);
+		if (parked || R->done)
+			break;
+	}
+	free(m);
+}
+
+void sup_give_turn(struct sup_run *R, struct sup_thread *t)
+{
+	if (t->state != T_HELLO) {
+		t->reply.now = R->now;
+		t->reply.next_event = next_event(R, t);
+		if (send(t->sock, &t->reply, sizeof t->reply, MSG_NOSIGNAL) < 0) {
+			if (!t->proc->exited)
+				sup_proc_exited(R, t->proc, death_status(t->proc));
+			return;
+		}
+	}
+	t->state = T_RUNNABLE;
+	t->deadline = -1;
+	serve(R, t);
+}
