@@ -188,6 +188,42 @@ static int64_t ts_to_ns(long p)
 	return p ? shim_ts_ns((const struct timespec *)p) : -1;
 }
 
+/* Process groups and sessions hold real pids: translate both ways. */
+static long pid_to_virtual(long r)
+{
+	return r > 0 ? shim_call(SIM_PID, 0, r, 0, 0) : r;
+}
+
+static long pid_to_real(long v)
+{
+	if (v <= 0 || v == shim_proc.cfg.vpid)
+		return v == shim_proc.cfg.vpid ? sys0(SYS_getpid) : v;
+	return shim_call(SIM_PID, 1, v, 0, 0);
+}
+
+static long pgrp_call(struct sim_call *c)
+{
+	switch (c->nr) {
+	case SYS_getpgrp:
+	case SYS_setsid:
+		return pid_to_virtual(pass(c));
+	case SYS_getpgid:
+	case SYS_getsid: {
+		long p = pid_to_real((int)A(0));
+		if (p < 0)
+			return p;
+		return pid_to_virtual(shim_syscall6(c->nr, p, 0, 0, 0, 0, 0));
+	}
+	case SYS_setpgid: {
+		long p = pid_to_real((int)A(0)), g = pid_to_real((int)A(1));
+		if (p < 0 || g < 0)
+			return -ESRCH;
+		return sys2(SYS_setpgid, p, g);
+	}
+	}
+	return -ENOSYS;
+}
+
 static long refuse(struct sim_call *c, const char *what, long err)
 {
 	shim_refuse(c->nr, what);
@@ -209,6 +245,8 @@ static long dispatch(struct sim_call *c)
 	case SYS_getpid: return shim_proc.cfg.vpid;
 	case SYS_getppid: return shim_proc.cfg.vppid;
 	case SYS_gettid: return shim_self.vtid;
+	case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: case SYS_setpgid: case SYS_setsid:
+		return pgrp_call(c);
 	case SYS_getrandom:
 		shim_random_fill((void *)A(0), (size_t)A(1));
 		return A(1);
@@ -272,6 +310,35 @@ static long dispatch(struct sim_call *c)
 	return r;
 }
 
+static char *put_num(char *p, long v)
+{
+	char tmp[24];
+	int n = 0;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* -vv: every call into the trace, to find where two runs diverge. */
+static void trace_call(const struct sim_call *c, long r)
+{
+	char buf[96], *p = buf;
+	p = stpcpy(p, "syscall ");
+	p = put_num(p, c->nr);
+	p = stpcpy(p, "(");
+	p = put_num(p, c->a[0]);
+	p = stpcpy(p, ") = ");
+	p = put_num(p, r);
+	*p = 0;
+	shim_note(buf);
+}
+
 long shim_dispatch(struct sim_call *c)
 {
 	shim_ready();
@@ -281,6 +348,8 @@ long shim_dispatch(struct sim_call *c)
 	if (c->nr != SYS_clock_gettime && c->nr != SYS_gettimeofday && c->nr != SYS_time)
 		shim_tick(); /* clock reads charge their own tick */
 	long r = dispatch(c);
+	if (shim_proc.cfg.trace_calls)
+		trace_call(c, r);
 	shim_self.depth--;
 	return r;
 }

@@ -165,6 +165,7 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, char **argv, 
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 {
 	struct sup_proc *p = sup_proc_new(R, node, NULL);
+	p->launched = true;
 	bool workload = node < 0;
 	struct sup_expand_ctx ctx = { .opts = R->o, .index = workload ? -1 - node : node,
 				      .workload = workload, .boot = p->boot };

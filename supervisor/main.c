@@ -102,7 +102,7 @@ static void judge(struct sup_run *R)
 	for (int i = 0; i < R->nprocs && !R->verdict; i++) {
 		struct sup_proc *p = R->procs[i];
 		char nb[16];
-		if (p->parent || !p->exited)
+		if (!p->launched || !p->exited)
 			continue;
 		sup_node_name(R, p->node, nb, sizeof nb);
 		if (WIFSIGNALED(p->status))

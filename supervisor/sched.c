@@ -240,11 +240,12 @@ void sup_reap(struct sup_run *R)
 		if (!p)
 			continue;
 		p->reaped = true;
-		if (!p->exited) {
-			int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
+		p->real_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
 							  : si.si_status & 0x7f;
-			sup_proc_exited(R, p, st);
-		}
+		/* The turn holder's end is seen through its channel, after every
+		 * message it sent before dying has been read. */
+		if (!p->exited && !(R->running && R->running->proc == p))
+			sup_proc_exited(R, p, p->real_status);
 	}
 }
 

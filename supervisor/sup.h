@@ -53,15 +53,18 @@ struct sup_proc {
 	int node;                /* server index, or -1 - workload index */
 	int boot;
 	struct sup_proc *parent; /* virtual parent, NULL for launched processes */
+	bool launched;           /* started by simsup (judged by its exit) */
 	bool exited;             /* the simulation saw it end */
 	bool reaped;             /* the supervisor collected the real zombie */
 	bool collected;          /* its virtual parent waited for it */
 	int status;              /* wait status */
+	int real_status;         /* wait status the kernel gave, once reaped */
 	int crash_sig;           /* a fatal signal the shim reported */
 	int nthreads;            /* live threads */
 	uint64_t seed;           /* its random stream */
 	uint64_t nforks;
 	char name[64];           /* the program (basename), for reports */
+	char exec_path[256];     /* an exec in progress */
 };
 
 struct sup_node {
@@ -92,6 +95,7 @@ struct sup_run {
 	char why[512];
 	bool interrupted;
 	struct sup_trace *trace;
+	struct sup_thread *running; /* holds the turn */
 };
 
 /* sched.c */

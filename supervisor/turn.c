@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,14 +48,19 @@ static int64_t wall_ms(void)
 /* The real wait status of a process whose channel closed: it is dying. */
 static int death_status(struct sup_proc *p)
 {
-	for (int i = 0; i < 400 && p->pid > 0; i++) {
+	for (int i = 0; i < 4000 && p->pid > 0 && !p->reaped; i++) {
 		siginfo_t si = { 0 };
 		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
 			p->reaped = true;
 			return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
 		}
-		usleep(5000);
+		if (i < 100)
+			sched_yield();
+		else
+			usleep(500);
 	}
+	if (p->reaped)
+		return p->real_status;
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL); /* closed its channel but lives on: not simulable */
 		waitpid(p->pid, NULL, 0);
@@ -120,10 +126,11 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 		int r = poll(pf, 2, (int)left);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (pf[1].revents)
-			on_signal(R);
-		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (pf[1].revents)
+				on_signal(R);
 			continue;
+		}
 		union {
 			char buf[CMSG_SPACE(sizeof(int))];
 			struct cmsghdr align;
@@ -180,6 +187,15 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 {
 	struct sup_proc *p = t->proc;
 	struct sim_config cfg;
+	if (p->exec_path[0]) { /* the exec succeeded: this is the new image */
+		const char *base = strrchr(p->exec_path, '/');
+		snprintf(p->name, sizeof p->name, "%.63s", base ? base + 1 : p->exec_path);
+		sup_trace_ev(R, p, t->vtid, "exec", "s", "path", p->exec_path);
+		p->exec_path[0] = 0;
+		for (int i = 0; i < R->nthreads; i++) /* exec ended every other thread */
+			if (R->threads[i]->proc == p && R->threads[i] != t)
+				sup_thread_dead(R, R->threads[i]);
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.rep.now = R->now;
 	cfg.rep.next_event = next_event(R, t);
@@ -197,6 +213,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.mono_base = (int64_t)(1000 + 37 * idx) * 1000000000LL;
 	cfg.ncpu = SUP_VIRTUAL_CPUS;
 	cfg.preempt = R->o->preempt_permille;
+	cfg.trace_calls = R->o->verbosity >= 2;
 	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
 	sup_trace_ev(R, p, t->vtid, "start", "s", "program", p->name);
 	if (send(t->sock, &cfg, sizeof cfg, MSG_NOSIGNAL) < 0 && !p->exited)
@@ -312,10 +329,7 @@ static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct m
 
 static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m)
 {
-	const char *base = strrchr(m->payload, '/');
-	base = base ? base + 1 : m->payload;
-	sup_trace_ev(R, t->proc, t->vtid, "exec", "s", "path", m->payload);
-	snprintf(t->proc->name, sizeof t->proc->name, "%.63s", base);
+	snprintf(t->proc->exec_path, sizeof t->proc->exec_path, "%s", m->payload);
 	reply(R, t, 0, NULL);
 }
 
@@ -414,19 +428,24 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_EXEC:
 			on_exec(R, t, m);
-			/* exec ends every other thread of the process */
-			for (int i = 0; i < R->nthreads; i++)
-				if (R->threads[i]->proc == t->proc && R->threads[i] != t)
-					sup_thread_dead(R, R->threads[i]);
 			parked = false;
 			break;
 		case SIM_EXEC_FAILED:
+			t->proc->exec_path[0] = 0;
 			reply(R, t, 0, NULL);
 			parked = false;
 			break;
-		case SIM_EXIT:
-			sup_proc_exited(R, t->proc, W_EXITCODE((int)a[0] & 0xff, 0));
+		case SIM_EXIT: {
+			/* Wait until the kernel has really ended it: until then its
+			 * pipes and sockets are still open, and whoever runs next
+			 * would see them in a state that depends on wall time. */
+			int st = death_status(t->proc);
+			if (WIFSIGNALED(st) && st != SIGKILL)
+				sup_proc_exited(R, t->proc, st);
+			else
+				sup_proc_exited(R, t->proc, W_EXITCODE((int)a[0] & 0xff, 0));
 			break;
+		}
 		case SIM_WAIT:
 			t->state = T_WAITCHILD;
 			t->wait_sel = a[0];
@@ -438,6 +457,19 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			reply(R, t, t->reply.ret, t->reply.a);
 			parked = false;
 			break;
+		case SIM_PID: {
+			int64_t ret = -ESRCH;
+			for (int i = 0; i < R->nprocs; i++) {
+				struct sup_proc *q = R->procs[i];
+				if (a[0] == 0 && q->pid == a[1] && q->pid > 0)
+					ret = q->vpid;
+				else if (a[0] == 1 && q->node == t->proc->node && q->vpid == a[1] && q->pid > 0)
+					ret = q->pid;
+			}
+			reply(R, t, ret, NULL);
+			parked = false;
+			break;
+		}
 		case SIM_SIGWAIT:
 			t->state = T_SIGWAIT;
 			t->deadline = a[0];
@@ -494,5 +526,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 	}
 	t->state = T_RUNNABLE;
 	t->deadline = -1;
+	R->running = t;
 	serve(R, t);
+	R->running = NULL;
 }

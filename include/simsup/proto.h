@@ -48,6 +48,7 @@ enum sim_op {
 	SIM_REFUSED,       /* a call simsup cannot virtualize: a0=nr; payload: description. no reply */
 	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
 	SIM_SIGWAIT,       /* park until a signal is pending for the thread or a0 */
+	SIM_PID,           /* a0=0: real pid a1 -> virtual; a0=1: virtual a1 -> real. -ESRCH */
 	SIM_OP_MAX
 };
 
@@ -83,6 +84,7 @@ struct sim_config {
 	int64_t mono_base;  /* CLOCK_MONOTONIC at virtual time 0 */
 	int32_t ncpu;       /* the virtual machine's CPU count */
 	int32_t preempt;    /* per-mille chance of a switch at an intercepted call */
+	int32_t trace_calls; /* 1: report every intercepted call to the trace (-vv) */
 	char lib[512];      /* absolute path of libsimsup.so, for exec */
 };
 
