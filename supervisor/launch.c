@@ -4,7 +4,9 @@
  * off, the policy filter, libsimsup.so preloaded, its channel at a fixed fd.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -39,9 +41,59 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes a tree without following symlinks out of it (FTW_PHYS). */
+int sup_remove_tree(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A --run-dir that holds an earlier run (it has a trace) is emptied of that
+ * run; any other non-empty directory is refused rather than mixed into. */
+static int reuse_run_dir(const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	bool empty = true, ours = false;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		empty = false;
+		ours |= !strcmp(e->d_name, "trace.jsonl");
+	}
+	closedir(d);
+	if (empty)
+		return 0;
+	if (!ours) {
+		snprintf(err, errlen, "--run-dir \"%s\": exists and is not an earlier simsup run "
+			 "(no trace.jsonl); give an empty or new directory", dir);
+		return -1;
+	}
+	char path[4096];
+	const char *sub[] = { "data", "logs", "trace.jsonl" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
+		if (sup_remove_tree(path) < 0) {
+			snprintf(err, errlen, "cannot clear %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 {
 	char path[4096];
+	if (reuse_run_dir(R->run_dir, err, errlen) < 0)
+		return -1;
 	const char *sub[] = { "", "/data", "/logs" };
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s%s", R->run_dir, sub[i]);

@@ -141,6 +141,41 @@ void sup_thread_wake(struct sup_thread *t, int64_t ret)
 
 /* ---- processes ending ---- */
 
+static void describe_status(char *buf, size_t n, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+	else
+		snprintf(buf, n, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+}
+
+/* With workloads, they decide the run: the first to fail fails it, and when
+ * all have exited the servers are stopped; a server that ends meanwhile
+ * fails it.  Without workloads the run lasts until every process ended and
+ * each launched one must exit 0 (see main.c). */
+static void judge_exit(struct sup_run *R, struct sup_proc *p)
+{
+	char nb[16], how[96];
+	if (R->o->nworkloads == 0)
+		return;
+	describe_status(how, sizeof how, p->status);
+	sup_node_name(R, p->node, nb, sizeof nb);
+	if (p->node >= 0) {
+		sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);
+		return;
+	}
+	if (p->status != 0) {
+		sup_fail(R, "workload %s (%s) %s", nb, p->name, how);
+		return;
+	}
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->launched && R->procs[i]->node < 0 && !R->procs[i]->exited)
+			return;
+	sup_trace_ev(R, NULL, 0, "workloads-done", "", NULL);
+	R->done = true;
+}
+
 static bool wait_matches(const struct sup_thread *w, const struct sup_proc *c)
 {
 	return w->wait_sel <= 0 || w->wait_sel == c->vpid;
@@ -159,6 +194,8 @@ void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)
 		sup_trace_ev(R, p, 0, "exit", "i", "status", (int64_t)WEXITSTATUS(status));
 	else
 		sup_trace_ev(R, p, 0, "killed", "i", "signal", (int64_t)WTERMSIG(status));
+	if (p->launched)
+		judge_exit(R, p);
 	R->gen++;
 	/* a child whose parent is gone is nobody's to wait for */
 	for (int i = 0; i < R->nprocs; i++)
@@ -285,12 +322,14 @@ static struct sup_thread *pick(struct sup_run *R)
 	return NULL;
 }
 
-static int64_t next_deadline(const struct sup_run *R)
+/* The earliest moment something is due: a thread's deadline (other than
+ * self's) or a timed event.  -1 when nothing is. */
+int64_t sup_next_wakeup(struct sup_run *R, const struct sup_thread *self)
 {
-	int64_t best = -1;
+	int64_t best = sup_event_next(R);
 	for (int i = 0; i < R->nthreads; i++) {
 		const struct sup_thread *t = R->threads[i];
-		if (t->state == T_DEAD || t->deadline < 0)
+		if (t == self || t->state == T_DEAD || t->deadline < 0)
 			continue;
 		if (best < 0 || t->deadline < best)
 			best = t->deadline;
@@ -346,9 +385,13 @@ static void report_deadlock(struct sup_run *R)
 int sup_run_loop(struct sup_run *R)
 {
 	while (!R->done) {
+		expire(R); /* the turn holder's ticks may have moved time past deadlines */
+		sup_event_fire_due(R);
+		if (R->done)
+			break;
 		struct sup_thread *t = pick(R);
 		if (!t) {
-			int64_t next = next_deadline(R);
+			int64_t next = sup_next_wakeup(R, NULL);
 			bool alive = false;
 			for (int i = 0; i < R->nthreads; i++)
 				alive |= R->threads[i]->state != T_DEAD;
@@ -368,6 +411,7 @@ int sup_run_loop(struct sup_run *R)
 			if (next > R->now)
 				R->now = next;
 			expire(R);
+			sup_event_fire_due(R);
 			continue;
 		}
 		sup_give_turn(R, t);

@@ -96,7 +96,22 @@ struct sup_run {
 	bool interrupted;
 	struct sup_trace *trace;
 	struct sup_thread *running; /* holds the turn */
+	struct sup_events *events;  /* timed events (events.c) */
 };
+
+/* run.c */
+struct sup_result {
+	int verdict;             /* 0 pass, 1 failed */
+	bool interrupted;
+	char why[512];
+	char hash[33];
+	int64_t virtual_ns, wall_ns;
+};
+/* Runs one seed in run_dir.  Returns 0 pass, 1 fail, 2 setup error. */
+int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
+		 const char *run_dir, int sigfd, struct sup_result *res);
+/* Prints "simsup: " + message to stderr; returns 2 (the setup-error status). */
+int sup_setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sched.c */
 int sup_run_loop(struct sup_run *R);
@@ -115,12 +130,25 @@ bool sup_try_wait(struct sup_run *R, struct sup_thread *w);
 void sup_reap(struct sup_run *R);
 void sup_signal(struct sup_run *R, struct sup_proc *dst, int sig);
 struct sup_node *sup_node_of(struct sup_run *R, int node);
+/* events.c: timed events in virtual time, fired in (time, creation) order.
+ * An event's callback may schedule more events and wake threads.  The
+ * returned handle is valid until the event fires or the run ends. */
+typedef void (*sup_event_fn)(struct sup_run *R, void *arg);
+struct sup_event;
+struct sup_event *sup_event_at(struct sup_run *R, int64_t when, sup_event_fn fire, void *arg);
+void sup_event_cancel(struct sup_event *e);
+int64_t sup_event_next(struct sup_run *R);      /* earliest pending, or -1 */
+void sup_event_fire_due(struct sup_run *R);      /* fire everything due at R->now */
+void sup_events_free(struct sup_run *R);
+int64_t sup_next_wakeup(struct sup_run *R, const struct sup_thread *self);
+
 /* turn.c */
 void sup_give_turn(struct sup_run *R, struct sup_thread *t);
 
 /* launch.c */
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);
+int sup_remove_tree(const char *path); /* never follows symlinks */
 
 /* trace.c */
 struct sup_trace;

@@ -29,13 +29,8 @@ struct msg {
 
 static int64_t next_event(struct sup_run *R, const struct sup_thread *self)
 {
-	int64_t best = R->o->time_limit_ns;
-	for (int i = 0; i < R->nthreads; i++) {
-		const struct sup_thread *t = R->threads[i];
-		if (t != self && t->state != T_DEAD && t->deadline >= 0 && t->deadline < best)
-			best = t->deadline;
-	}
-	return best;
+	int64_t w = sup_next_wakeup(R, self);
+	return w >= 0 && w < R->o->time_limit_ns ? w : R->o->time_limit_ns;
 }
 
 static int64_t wall_ms(void)
@@ -329,7 +324,7 @@ static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct m
 
 static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m)
 {
-	snprintf(t->proc->exec_path, sizeof t->proc->exec_path, "%s", m->payload);
+	snprintf(t->proc->exec_path, sizeof t->proc->exec_path, "%.255s", m->payload);
 	reply(R, t, 0, NULL);
 }
 

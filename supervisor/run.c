@@ -1,0 +1,133 @@
+/*
+ * run.c — one run of one seed: run directory, launch, scheduler loop,
+ * verdict, trace hash, and the processes' output for the user.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "sup.h"
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void print_logs(struct sup_run *R)
+{
+	for (int n = 0; n < R->nnodes; n++) {
+		char nb[16], path[4096], line[4096];
+		int node = n < R->o->procs ? n : -1 - (n - R->o->procs);
+		sup_node_name(R, node, nb, sizeof nb);
+		const char *ext[] = { "out", "err" };
+		for (int k = 0; k < 2; k++) {
+			snprintf(path, sizeof path, "%s/logs/%s.%s", R->run_dir, nb, ext[k]);
+			FILE *f = fopen(path, "r");
+			if (!f)
+				continue;
+			int lines = 0;
+			while (fgets(line, sizeof line, f) && lines++ < 50)
+				printf("%s%s| %s%s", nb, k ? "!" : " ", line,
+				       line[strlen(line) - 1] == '\n' ? "" : "\n");
+			if (lines > 50)
+				printf("%s | ... (more in %s)\n", nb, path);
+			fclose(f);
+		}
+	}
+	fflush(stdout);
+}
+
+/* The verdict of processes that all ended: each launched one must exit 0. */
+static void judge(struct sup_run *R)
+{
+	for (int i = 0; i < R->nprocs && !R->verdict && R->o->nworkloads == 0; i++) {
+		struct sup_proc *p = R->procs[i];
+		char nb[16];
+		if (!p->launched || !p->exited)
+			continue;
+		sup_node_name(R, p->node, nb, sizeof nb);
+		if (WIFSIGNALED(p->status))
+			sup_fail(R, "%s (%s) was killed by signal %d (%s)", nb, p->name,
+				 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
+		else if (WEXITSTATUS(p->status))
+			sup_fail(R, "%s (%s) exited with status %d", nb, p->name, WEXITSTATUS(p->status));
+	}
+}
+
+static void free_run(struct sup_run *R)
+{
+	for (int i = 0; i < R->nthreads; i++) {
+		if (R->threads[i]->sock >= 0)
+			close(R->threads[i]->sock);
+		free(R->threads[i]);
+	}
+	for (int i = 0; i < R->nprocs; i++)
+		free(R->procs[i]);
+	free(R->threads);
+	free(R->procs);
+	free(R->nodes);
+	sup_events_free(R);
+}
+
+int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
+		 const char *run_dir, int sigfd, struct sup_result *res)
+{
+	char *hash = res->hash;
+	struct sup_run R = { .o = o, .seed = seed, .lib = lib, .prog = prog, .sigfd = sigfd };
+	char err[512], path[4096];
+	R.run_dir = (char *)run_dir;
+	sup_rand_seed(R.rng, seed);
+	R.nnodes = o->procs + o->nworkloads;
+	R.nodes = calloc((size_t)R.nnodes, sizeof *R.nodes);
+	for (int i = 0; i < R.nnodes; i++) {
+		R.nodes[i].next_vpid = 100;
+		R.nodes[i].boot = 1;
+	}
+	if (sup_prepare_run_dir(&R, err, sizeof err) < 0)
+		return sup_setup_error("%s", err);
+	snprintf(path, sizeof path, "%s/trace.jsonl", run_dir);
+	R.trace = sup_trace_open(path);
+	if (!R.trace)
+		return sup_setup_error("cannot write %s: %s", path, strerror(errno));
+	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
+	int64_t t0 = wall_ns();
+	for (int i = 0; i < o->procs && !R.done; i++)
+		if (sup_launch(&R, i, err, sizeof err) < 0) {
+			sup_kill_all(&R);
+			return sup_setup_error("%s", err);
+		}
+	for (int j = 0; j < o->nworkloads && !R.done; j++)
+		if (sup_launch(&R, -1 - j, err, sizeof err) < 0) {
+			sup_kill_all(&R);
+			return sup_setup_error("%s", err);
+		}
+	sup_run_loop(&R);
+	sup_kill_all(&R);
+	if (!R.verdict)
+		judge(&R);
+	sup_trace_ev(&R, NULL, 0, "end", "is", "verdict", (int64_t)R.verdict, "why", R.why);
+	sup_trace_close(R.trace, hash);
+	int64_t wall = wall_ns() - t0;
+	if (o->verbosity >= 0)
+		print_logs(&R);
+	if (o->verbosity >= 0 || R.verdict)
+		fprintf(stderr, "simsup: %s seed %llu: %.6fs virtual in %.3fs wall%s%s\n",
+			R.verdict ? "FAIL" : "pass", (unsigned long long)seed, R.now / 1e9, wall / 1e9,
+			R.verdict ? ": " : "", R.why);
+	int v = R.interrupted ? 1 : R.verdict;
+	res->verdict = R.verdict;
+	res->interrupted = R.interrupted;
+	res->virtual_ns = R.now;
+	res->wall_ns = wall;
+	snprintf(res->why, sizeof res->why, "%s", R.why);
+	free_run(&R);
+	return v;
+}
+
