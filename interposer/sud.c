@@ -55,6 +55,7 @@ size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n)
 {
 	char saved = shim_self.sel;
 	shim_self.sel = SUD_ALLOW; /* libunwind makes its own syscalls */
+	shim_self.real_ids = true;  /* and reads /proc/<getpid()>/maps */
 	unw_cursor_t cur;
 	size_t len = 0;
 	buf[0] = 0;
@@ -98,6 +99,7 @@ size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n)
 			break;
 	}
 out:
+	shim_self.real_ids = false;
 	shim_self.sel = saved;
 	return len;
 }

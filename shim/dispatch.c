@@ -242,7 +242,7 @@ static long dispatch(struct sim_call *c)
 	case SYS_clock_nanosleep:
 		return shim_clock_nanosleep((clockid_t)A(0), (int)A(1),
 					    (const struct timespec *)A(2), (struct timespec *)A(3));
-	case SYS_getpid: return shim_proc.cfg.vpid;
+	case SYS_getpid: return shim_self.real_ids ? pass(c) : shim_proc.cfg.vpid;
 	case SYS_getppid: return shim_proc.cfg.vppid;
 	case SYS_gettid: return shim_self.vtid;
 	case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: case SYS_setpgid: case SYS_setsid:

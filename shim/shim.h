@@ -78,6 +78,7 @@ struct shim_thread {
 	int *clear_tid;       /* CLONE_CHILD_CLEARTID address, for join */
 	void *altstack;
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
+	bool real_ids;         /* libunwind at work: getpid must be the real one */
 };
 extern SHIM_TLS struct shim_thread shim_self;
 

@@ -29,10 +29,29 @@ static uint64_t pending(void)
 	return set;
 }
 
+/* Would the kernel do something with this signal when unblocked?  Blocked
+ * signals stay pending even when their action is to be ignored, so the
+ * pending set alone over-reports. */
+static bool acted_on(int sig)
+{
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } act;
+	if (sys4(SYS_rt_sigaction, sig, NULL, &act, 8) < 0)
+		return true;
+	if (act.handler == SIG_IGN)
+		return false;
+	if (act.handler == SIG_DFL)
+		return sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH && sig != SIGCONT;
+	return true;
+}
+
 bool shim_sig_deliverable(void)
 {
 	uint64_t mask = shim_self.mask ? *shim_self.mask : 0;
-	return (pending() & ~mask & ~KEEP) != 0;
+	uint64_t set = pending() & ~mask & ~KEEP;
+	for (int sig = 1; set && sig <= 64; sig++, set >>= 1)
+		if ((set & 1) && acted_on(sig))
+			return true;
+	return false;
 }
 
 /* rt_sigsuspend(mask) and pause(): park until a signal the program handles

@@ -267,3 +267,25 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	free(env);
 	return 0;
 }
+
+/* Expands every argument of every process once, before anything starts, so
+ * that a bad placeholder is a usage error rather than a failed run. */
+int sup_check_placeholders(const struct sup_opts *o, char *err, size_t errlen)
+{
+	for (int i = 0; i < o->procs; i++)
+		for (int a = 1; o->argv[a]; a++) {
+			struct sup_expand_ctx ctx = { .opts = o, .index = i, .boot = 1 };
+			char *s = sup_expand(o->argv[a], &ctx, err, errlen);
+			if (!s)
+				return -1;
+			free(s);
+		}
+	for (int j = 0; j < o->nworkloads; j++) {
+		struct sup_expand_ctx ctx = { .opts = o, .index = j, .workload = true, .boot = 1 };
+		char *s = sup_expand(o->workloads[j], &ctx, err, errlen);
+		if (!s)
+			return -1;
+		free(s);
+	}
+	return 0;
+}

@@ -121,6 +121,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (sup_check_program(o.argv[0], prog, sizeof prog, err, sizeof err) < 0)
 		return sup_setup_error("%s", err);
+	if (sup_check_placeholders(&o, err, sizeof err) < 0)
+		return sup_setup_error("%s", err);
 	char *prog_abs = realpath(prog, NULL);
 	for (int j = 0; j < o.nworkloads; j++) {
 		/* the first word of a workload is its program: check it the same way */

@@ -149,6 +149,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t);
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);
 int sup_remove_tree(const char *path); /* never follows symlinks */
+int sup_check_placeholders(const struct sup_opts *o, char *err, size_t errlen);
 
 /* trace.c */
 struct sup_trace;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# setup.sh — install what simsup needs to build (and, with "test", to run its
+# whole test suite), then configure and build it in ./build.
+# As root it installs missing Debian packages with apt-get; otherwise it
+# prints the exact apt-get line and stops.
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD_PKGS="gcc libc6-dev pkg-config meson ninja-build libseccomp-dev libunwind-dev libxxhash-dev libjson-c-dev libxml2-dev"
+# Real programs the integration and realworld tests drive (skipped loudly
+# when missing, so CI installs them all).
+TEST_PKGS="libcriterion-dev python3 procps netcat-openbsd redis-server redis-tools memcached tshark libxml2-utils"
+
+pkgs=$BUILD_PKGS
+[ "${1:-}" = test ] && pkgs="$BUILD_PKGS $TEST_PKGS"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "setup: installing:$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	else
+		echo "setup: missing packages; run as root:"
+		echo "  apt-get install -y$missing"
+		exit 2
+	fi
+fi
+
+[ -d build ] || meson setup build --buildtype=debugoptimized >/dev/null
+ninja -C build >/dev/null
+echo "setup: built build/supervisor/simsup"

@@ -1,0 +1,249 @@
+/*
+ * The foundation as a user meets it: virtual hosts, virtual time, seeded
+ * entropy, processes, the watchdog, deadlocks, time limits, and the same
+ * seed giving the same trace hash.
+ */
+#include <signal.h>
+
+#include "harness.h"
+
+Test(foundation, three_hosts_sleep_an_hour_in_no_time)
+{
+	struct run r;
+	run_sim(&r, "simsup --procs 3 --tag role=leader,follower --seed 1 -- "
+		    "sh -c 'echo $SIMSUP_IP $SIMSUP_TAG_ROLE; sleep 3600; date -u +%%FT%%T'");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "p0 | 10.0.1.1 leader"), "%s", r.out);
+	cr_expect(strstr(r.out, "p1 | 10.0.1.2 follower"), "%s", r.out);
+	cr_expect(strstr(r.out, "p2 | 10.0.1.3 leader"), "%s", r.out);
+	/* default epoch 2025-01-01T00:00:00Z, plus the hour slept */
+	const char *p = r.out;
+	int dates = 0;
+	while ((p = strstr(p, "2025-01-01T01:00:00")))
+		dates++, p++;
+	cr_expect_eq(dates, 3, "%s", r.out);
+	run_free(&r);
+}
+
+Test(foundation, placeholders_and_environment)
+{
+	struct run r;
+	run_sim(&r, "simsup --procs 2 --tag zone=a,b --seed 3 -- "
+		    "sh -c 'echo {ip} {index} {boot} {tag:zone} {peers} {ip:1} $SIMSUP_INDEX $SIMSUP_PEERS $SIMSUP_SEED' x");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "p0 | 10.0.1.1 0 1 a 10.0.1.1,10.0.1.2 10.0.1.2 0 10.0.1.1,10.0.1.2 3"), "%s", r.out);
+	cr_expect(strstr(r.out, "p1 | 10.0.1.2 1 1 b 10.0.1.1,10.0.1.2 10.0.1.2 1 10.0.1.1,10.0.1.2 3"), "%s", r.out);
+	run_free(&r);
+}
+
+static char *python_line(unsigned seed)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed %u -- /usr/bin/python3 -c "
+		    "'import os,time; print(time.time(), os.urandom(8).hex(), os.getpid())'", seed);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	char *line = strdup(r.out);
+	run_free(&r);
+	return line;
+}
+
+Test(foundation, python_time_entropy_pid_follow_the_seed)
+{
+	need_program("/usr/bin/python3");
+	char *a = python_line(7), *b = python_line(7), *c = python_line(8);
+	cr_expect_str_eq(a, b, "same seed, different output");
+	cr_expect_str_neq(a, c, "different seeds, same output: %s", a);
+	cr_expect(strstr(a, "p0 | 17356896"), "time is not the virtual epoch: %s", a);
+	free(a), free(b), free(c);
+}
+
+Test(foundation, every_clock_is_virtual)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s", example("clock"));
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "realtime 1735689600\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "vdso realtime 1735689600\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "slept an hour: monotonic +3600s"), "%s", r.out);
+	cr_expect(strstr(r.out, "after poll 1.5s and select 2s: +3603.75s"), "%s", r.out);
+	cr_expect(strstr(r.out, "rdtsc advanced by at least an hour"), "%s", r.out);
+	cr_expect(strstr(r.out, "now 2025-01-01T01:00:03Z"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(foundation, epoch_option_moves_realtime)
+{
+	struct run r;
+	run_sim(&r, "simsup --epoch 2030-06-01 --seed 1 -- date -u +%%F");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "2030-06-01"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(foundation, children_reaped_in_virtual_time_order)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 4 -- %s", example("forks"));
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	const char *a = strstr(r.out, "status 2 at 1735689610");
+	const char *b = strstr(r.out, "status 3 at 1735689620");
+	const char *c = strstr(r.out, "status 1 at 1735689630");
+	cr_expect(a && b && c && a < b && b < c, "reap order: %s", r.out);
+	cr_expect(strstr(r.out, "spawned"), "posix_spawn: %s", r.out);
+	cr_expect(strstr(r.out, "system: 3"), "system: %s", r.out);
+	cr_expect(strstr(r.out, "popen read: through popen"), "popen: %s", r.out);
+	/* the exec'd child cleared its environment and is still simulated */
+	cr_expect(strstr(r.out, "exec'd child pid"), "%s", r.out);
+	cr_expect(strstr(r.out, "sees time 17356896"), "exec without environment escaped: %s", r.out);
+	run_free(&r);
+}
+
+Test(foundation, entropy_from_the_seed)
+{
+	struct run a, b, c;
+	run_sim(&a, "simsup --seed 11 -- %s", example("entropy"));
+	run_sim(&b, "simsup --seed 11 -- %s", example("entropy"));
+	run_sim(&c, "simsup --seed 12 -- %s", example("entropy"));
+	cr_assert_eq(a.status, 0, "stderr: %s", a.err);
+	cr_expect_str_eq(a.out, b.out);
+	cr_expect_str_neq(a.out, c.out);
+	cr_expect(strstr(a.out, "pid 100 ppid 1"), "%s", a.out);
+	run_free(&a), run_free(&b), run_free(&c);
+}
+
+Test(foundation, threads_work_queue)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 2 -- %s", example("threads"));
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "all joined, tid 100"), "%s", r.out);
+	run_free(&r);
+}
+
+static void same_hash_n_times(const char *cmd, int n)
+{
+	char first[40] = "";
+	for (int i = 0; i < n; i++) {
+		struct run r;
+		run_sim(&r, "%s", cmd);
+		cr_assert_eq(r.status, 0, "%s: stderr: %s", cmd, r.err);
+		const char *h = trace_hash(&r);
+		cr_assert(h[0], "no trace hash: %s", r.err);
+		if (i == 0)
+			strcpy(first, h);
+		else
+			cr_assert_str_eq(h, first, "%s: run %d differs", cmd, i + 1);
+		run_free(&r);
+	}
+}
+
+Test(foundation, same_seed_same_hash_twenty_times)
+{
+	char *cmd;
+	cr_assert(asprintf(&cmd, "simsup --seed 5 --procs 2 -- %s", example("forks")) > 0);
+	same_hash_n_times(cmd, 20);
+	free(cmd);
+	same_hash_n_times("simsup --procs 3 --seed 1 -- sh -c 'x=$(echo hi); sleep 2; echo $x'", 20);
+}
+
+Test(foundation, every_example_is_deterministic)
+{
+	const char *ex[] = { "clock", "entropy", "threads" };
+	for (int i = 0; i < 3; i++) {
+		char *cmd;
+		cr_assert(asprintf(&cmd, "simsup --seed 9 -- %s", example(ex[i])) > 0);
+		same_hash_n_times(cmd, 5);
+		free(cmd);
+	}
+}
+
+Test(foundation, check_determinism_option)
+{
+	struct run r;
+	run_sim(&r, "simsup --check-determinism --seed 3 -- %s", example("forks"));
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "deterministic"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(foundation, watchdog_stops_a_spinning_thread)
+{
+	struct run r;
+	run_sim(&r, "simsup --watchdog 1s --seed 1 -- %s", example("spin"));
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "watchdog"), "%s", r.err);
+	cr_expect(strstr(r.err, "busy_loop"), "no backtrace naming the loop: %s", r.err);
+	run_free(&r);
+}
+
+Test(foundation, deadlock_names_the_waits)
+{
+	struct run r;
+	/* reads a pipe whose writer never writes and never closes */
+	run_sim(&r, "simsup --seed 1 -- sh -c 'mkfifo f; exec 3<>f; read x <&3'");
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "deadlock"), "%s", r.err);
+	cr_expect(strstr(r.err, "waiting for a local fd"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(foundation, time_limit_is_virtual)
+{
+	struct run r;
+	run_sim(&r, "simsup --time-limit 10m --seed 1 -- sleep 7200");
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "time limit"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(foundation, failure_prints_seed_and_replay)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 42 -- sh -c 'exit 3'");
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "exited with status 3"), "%s", r.err);
+	cr_expect(strstr(r.err, "replay with: simsup --seed 42"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(foundation, storage_dir_is_the_working_directory)
+{
+	char dir[] = "/tmp/simsup-it-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	struct run r;
+	run_sim(&r, "simsup --run-dir %s/run --procs 2 --seed 1 -- sh -c 'pwd; echo data > f'", dir);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	char path[256];
+	snprintf(path, sizeof path, "%s/run/data/p1/f", dir);
+	cr_expect_eq(access(path, F_OK), 0, "no %s", path);
+	snprintf(path, sizeof path, "%s/run/logs/p1.out", dir);
+	char *log = slurp(path);
+	cr_expect(log && strstr(log, "/run/data/p1"), "log: %s", log);
+	free(log);
+	snprintf(path, sizeof path, "%s/run/trace.jsonl", dir);
+	cr_expect_eq(access(path, F_OK), 0);
+	run_free(&r);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	system(cmd);
+}
+
+Test(foundation, nothing_outlives_a_killed_simsup)
+{
+	/* simsup gets SIGKILL while one process spins (holding the turn) and
+	 * the others sleep: none may survive it.  The sleep's duration is
+	 * computed by the inner shell so that only the simulated sleep has
+	 * the number on its command line. */
+	int n = 100000 + getpid() % 50000;
+	char *cmd;
+	cr_assert(asprintf(&cmd, "\"%s\" -q --procs 2 --seed 1 -- sh -c 'sleep $((100000+%d)) & while :; do :; done' & "
+			   "sleep 1; kill -9 $!; sleep 0.5; pgrep -f 'sleep [%d]%05d' >/dev/null && echo LEFT || echo CLEAN",
+			   simsup_bin(), n - 100000, n / 100000, n % 100000) > 0);
+	FILE *f = popen(cmd, "r");
+	char out[64] = "";
+	cr_assert(f);
+	fgets(out, sizeof out, f);
+	pclose(f);
+	cr_expect(strstr(out, "CLEAN"), "processes outlived simsup: %s", out);
+	free(cmd);
+}
