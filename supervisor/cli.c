@@ -44,8 +44,23 @@ enum {
 	OPT_PREEMPT,
 	OPT_WATCHDOG,
 	OPT_WORKLOAD,
+	OPT_REBOOT,
+	OPT_PARTITION,
+	OPT_CHAOS,
+	OPT_CHAOS_DURATION,
+	OPT_SERVERS_MAY_EXIT,
 	OPT_VERSION,
+	OPT_SEEDS,
+	OPT_ITERATIONS,
+	OPT_SHARD,
+	OPT_FAIL_FAST,
+	OPT_BUDGET,
+	OPT_JUNIT,
+	OPT_TIMELINE,
+	OPT_PCAP,
 };
+
+#define SHORT_OPTS "+:vqhj:"
 
 static const struct option long_opts[] = {
 	{ "procs", required_argument, NULL, OPT_PROCS },
@@ -59,10 +74,24 @@ static const struct option long_opts[] = {
 	{ "preempt", required_argument, NULL, OPT_PREEMPT },
 	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "reboot", required_argument, NULL, OPT_REBOOT },
+	{ "partition", required_argument, NULL, OPT_PARTITION },
+	{ "chaos", optional_argument, NULL, OPT_CHAOS },
+	{ "chaos-duration", required_argument, NULL, OPT_CHAOS_DURATION },
+	{ "servers-may-exit", no_argument, NULL, OPT_SERVERS_MAY_EXIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "seeds", required_argument, NULL, OPT_SEEDS },
+	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -94,12 +123,43 @@ static const char usage_text[] =
 "  --watchdog DUR        wall-clock limit on one turn of a process (default 10s)\n"
 "  --workload 'CMD ARGS' also run CMD ARGS as a workload (client) process;\n"
 "                        repeatable, up to 255\n"
+"  --reboot SPEC         reboot a server: at=DUR,proc=N,kind=graceful|crash|\n"
+"                        wipe|pause[,down=DUR][,grace=DUR]; repeatable\n"
+"                        (docs/faults.md)\n"
+"  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
+"                        halves|ring|bridge|oneway:A>B; repeatable\n"
+"  --chaos[=KNOBS]       seeded faults during the chaos phase; KNOBS like\n"
+"                        max-down=1,interval=2s-10s,kinds=crash:2+graceful:1\n"
+"                        (docs/faults.md)\n"
+"  --chaos-duration DUR  length of the chaos phase; then all heals (default 60s)\n"
+"  --servers-may-exit    a server that exits by itself does not fail the run\n"
 "  --check-determinism   run again with the same seed and fail if the two\n"
 "                        runs differ\n"
 "  -v, --verbose         say more (repeat for even more)\n"
 "  -q, --quiet           say only what went wrong\n"
 "  -h, --help            print this text\n"
 "  --version             print simsup's version\n"
+"\n"
+"Sweeps (many seeds; exit status 1 if any seed fails):\n"
+"  --seeds A-B[,C,...]   run these seeds (inclusive ranges)\n"
+"  --iterations N        run N seeds from --seed (default: a random first seed)\n"
+"  -j, --jobs N          run N seeds at once, each on its own CPU\n"
+"                        (default 1; 0: one per CPU)\n"
+"  --shard K/N           run only every N-th seed of the list, from the K-th:\n"
+"                        shards 1/N to N/N together run each seed once\n"
+"  --fail-fast           stop at the first failing seed\n"
+"  --budget DUR          wall-clock time for the sweep; then runs still going\n"
+"                        are stopped (not counted as failures)\n"
+"  Each seed runs in RUN_DIR/seed-N (RUN_DIR: --run-dir, or a fresh directory).\n"
+"  A failing seed's directory is kept; a passing one's is removed, unless -v.\n"
+"  The summary names each failure's kind and the command that replays it.\n"
+"\n"
+"Outputs (docs/outputs.md; RUN_DIR/trace.jsonl is always written):\n"
+"  --junit FILE          JUnit XML for CI, one test case per seed\n"
+"  --timeline FILE       Chrome trace-event JSON (ui.perfetto.dev)\n"
+"  --pcap FILE           the virtual network's packets (Wireshark, tshark)\n"
+"  In a sweep, {seed} in FILE makes one file per seed; without it, --timeline\n"
+"  and --pcap write the lowest failing seed's.\n"
 "\n"
 "DUR is a number, decimals allowed, with a unit: ns, us, ms, s, m, h or d\n"
 "(90s, 10m, 2h, 1d, 250ms, 1.5s).  A bare number is seconds.\n"
@@ -535,6 +595,28 @@ static void bad_option(int c, char **argv, char *err, size_t n)
 	}
 }
 
+/* A repeatable option whose value is parsed later (faults.c). */
+static int opt_list(char ***list, int *count, const char *name, const char *arg, char *err,
+		    size_t n)
+{
+	if (!*arg) {
+		set_err(err, n, "%s: empty value", name);
+		return -1;
+	}
+	char **l = realloc(*list, (size_t)(*count + 2) * sizeof(*l));
+	if (!l || !(l[*count] = strdup(arg))) {
+		set_err(err, n, "%s: out of memory", name);
+		return -1;
+	}
+	l[++*count] = NULL;
+	*list = l;
+	return 0;
+}
+
+/* sweeps and outputs: defined below */
+static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size_t n);
+static int check_sweep(struct sup_opts *o, char *err, size_t n);
+
 /* ---- parse ------------------------------------------------------------ */
 
 static void set_defaults(struct sup_opts *o)
@@ -545,6 +627,8 @@ static void set_defaults(struct sup_opts *o)
 	o->epoch_ns = DEFAULT_EPOCH_S * NS_PER_S;
 	o->tick_ns = 1000;
 	o->watchdog_ns = 10 * NS_PER_S;
+	o->jobs = 1;
+	o->chaos_duration_ns = 60 * NS_PER_S;
 }
 
 /* One option.  0 | 1 (help or version printed) | -1. */
@@ -558,11 +642,24 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_TAG: return opt_tag(o, arg, err, n);
 	case OPT_RUN_DIR: return opt_run_dir(o, arg, err, n);
 	case OPT_WORKLOAD: return opt_workload(o, arg, err, n);
+	case OPT_REBOOT: return opt_list(&o->reboots, &o->nreboots, "--reboot", arg, err, n);
+	case OPT_PARTITION:
+		return opt_list(&o->partitions, &o->npartitions, "--partition", arg, err, n);
+	case OPT_CHAOS:
+		free(o->chaos);
+		o->chaos = strdup(arg ? arg : "");
+		return o->chaos ? 0 : -1;
+	case OPT_CHAOS_DURATION:
+		return opt_duration("--chaos-duration", arg, &o->chaos_duration_ns, err, n);
+	case OPT_SERVERS_MAY_EXIT: o->servers_may_exit = true; return 0;
 	case OPT_TIME_LIMIT: return opt_duration("--time-limit", arg, &o->time_limit_ns, err, n);
 	case OPT_TICK: return opt_duration("--tick", arg, &o->tick_ns, err, n);
 	case OPT_WATCHDOG: return opt_duration("--watchdog", arg, &o->watchdog_ns, err, n);
 	case OPT_PROCS: case OPT_PREEMPT: case OPT_SEED: case OPT_EPOCH:
 		return opt_number(c, o, arg, err, n);
+	case 'j': case OPT_SEEDS: case OPT_ITERATIONS: case OPT_SHARD: case OPT_FAIL_FAST:
+	case OPT_BUDGET: case OPT_JUNIT: case OPT_TIMELINE: case OPT_PCAP:
+		return opt_sweep(c, o, arg, err, n);
 	case 'h':
 		fputs(usage_text, stdout);
 		fflush(stdout);
@@ -608,7 +705,7 @@ static int parse_options(int argc, char **argv, struct sup_opts *o, char *err,
 
 	optind = 0; /* full re-initialisation of glibc's getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:vqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			bad_option(c, argv, err, n);
 			return -1;
@@ -617,6 +714,8 @@ static int parse_options(int argc, char **argv, struct sup_opts *o, char *err,
 		if (r != 0)
 			return r;
 	}
+	if (check_sweep(o, err, n) < 0)
+		return -1;
 	if (quiet && nv > 0) {
 		set_err(err, n, "--quiet and --verbose: give one or the other");
 		return -1;
@@ -652,10 +751,21 @@ void sup_cli_free(struct sup_opts *o)
 	for (int i = 0; i < o->nworkloads; i++)
 		free(o->workloads[i]);
 	free(o->workloads);
+	for (int i = 0; i < o->nreboots; i++)
+		free(o->reboots[i]);
+	free(o->reboots);
+	for (int i = 0; i < o->npartitions; i++)
+		free(o->partitions[i]);
+	free(o->partitions);
+	free(o->chaos);
 	for (int i = 0; i < o->argc; i++)
 		free(o->argv[i]);
 	free(o->argv);
 	free(o->run_dir);
+	free(o->seed_ranges);
+	free(o->junit);
+	free(o->timeline);
+	free(o->pcap);
 	set_defaults(o);
 }
 
@@ -828,6 +938,230 @@ char *sup_expand(const char *arg, const struct sup_expand_ctx *ctx, char *err, s
 	}
 	if (b.oom) {
 		set_err(err, errlen, "\"%s\": out of memory", arg);
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* ---- sweeps and outputs ------------------------------------------------ */
+
+/* "A-B" or "A", comma-separated, each range with A <= B. */
+static int opt_seeds(struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	struct sup_seed_range *r = NULL;
+	int nr = 0;
+	uint64_t total = 0;
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		goto bad;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(item, '-');
+		uint64_t lo, hi;
+		if (dash)
+			*dash = '\0';
+		if (parse_u64(item, UINT64_MAX, &lo) < 0 ||
+		    (dash ? parse_u64(dash + 1, UINT64_MAX, &hi) : (hi = lo, 0)) < 0 || hi < lo ||
+		    hi - lo == UINT64_MAX || total + (hi - lo + 1) < total)
+			goto bad;
+		total += hi - lo + 1;
+		struct sup_seed_range *nrg = realloc(r, (size_t)(nr + 1) * sizeof(*r));
+		if (!nrg)
+			goto bad;
+		r = nrg;
+		r[nr].lo = lo;
+		r[nr++].hi = hi;
+	}
+	if (nr == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		goto bad;
+	free(copy);
+	free(o->seed_ranges);
+	o->seed_ranges = r;
+	o->nseed_ranges = nr;
+	return 0;
+bad:
+	free(copy);
+	free(r);
+	bad_arg(err, n, "--seeds", arg, "seeds such as 1-1000 or 5,17,40-49 (low-high)");
+	return -1;
+}
+
+static int opt_shard(struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	const char *slash = strchr(arg, '/');
+	char k[24];
+	uint64_t kv, nv;
+
+	if (slash && (size_t)(slash - arg) < sizeof(k)) {
+		memcpy(k, arg, (size_t)(slash - arg));
+		k[slash - arg] = '\0';
+		if (parse_u64(k, 1000000, &kv) == 0 && parse_u64(slash + 1, 1000000, &nv) == 0 &&
+		    kv >= 1 && kv <= nv) {
+			o->shard_k = (int)kv;
+			o->shard_n = (int)nv;
+			return 0;
+		}
+	}
+	bad_arg(err, n, "--shard", arg, "K/N with 1 <= K <= N <= 1000000, such as 2/8");
+	return -1;
+}
+
+static int opt_file(char **dst, const char *name, const char *arg, char *err, size_t n)
+{
+	if (!*arg) {
+		bad_arg(err, n, name, arg, "a file name");
+		return -1;
+	}
+	char *d = strdup(arg);
+	if (!d) {
+		set_err(err, n, "%s \"%s\": out of memory", name, arg);
+		return -1;
+	}
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'j':
+		if (parse_int_range(arg, 0, 1024, &o->jobs) == 0)
+			return 0;
+		bad_arg(err, n, "-j", arg, "a whole number from 0 (one per CPU) to 1024");
+		return -1;
+	case OPT_SEEDS:
+		return opt_seeds(o, arg, err, n);
+	case OPT_ITERATIONS:
+		if (parse_u64(arg, UINT64_MAX, &v) == 0 && v >= 1) {
+			o->iterations = v;
+			return 0;
+		}
+		bad_arg(err, n, "--iterations", arg, "a whole number of seeds, at least 1");
+		return -1;
+	case OPT_SHARD:
+		return opt_shard(o, arg, err, n);
+	case OPT_FAIL_FAST:
+		o->fail_fast = true;
+		return 0;
+	case OPT_BUDGET:
+		return opt_duration("--budget", arg, &o->budget_ns, err, n);
+	case OPT_JUNIT:
+		return opt_file(&o->junit, "--junit", arg, err, n);
+	case OPT_TIMELINE:
+		return opt_file(&o->timeline, "--timeline", arg, err, n);
+	default: /* OPT_PCAP */
+		return opt_file(&o->pcap, "--pcap", arg, err, n);
+	}
+}
+
+/* Options that only make sense together. */
+static int check_sweep(struct sup_opts *o, char *err, size_t n)
+{
+	if (o->nseed_ranges && o->seed_set) {
+		set_err(err, n, "--seeds and --seed: give one or the other "
+			"(--seed N --iterations M runs M seeds from N)");
+		return -1;
+	}
+	if (o->nseed_ranges && o->iterations) {
+		set_err(err, n, "--seeds and --iterations: give one or the other");
+		return -1;
+	}
+	o->sweep = o->nseed_ranges > 0 || o->iterations > 0;
+	if (o->shard_n && !o->sweep) {
+		set_err(err, n, "--shard needs a seed list: --seeds A-B, or --seed N --iterations M");
+		return -1;
+	}
+	if (o->shard_n && o->iterations && !o->seed_set) {
+		set_err(err, n, "--shard with --iterations needs --seed N, so that every shard "
+			"splits the same seeds");
+		return -1;
+	}
+	if (o->iterations && o->seed_set && o->iterations - 1 > UINT64_MAX - o->seed) {
+		set_err(err, n, "--seed %" PRIu64 " --iterations %" PRIu64 ": seeds past "
+			"18446744073709551615", o->seed, o->iterations);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- replay ------------------------------------------------------------ */
+
+static void sb_shell_word(struct sbuf *b, const char *w)
+{
+	bool plain = w[0] != '\0';
+
+	for (const char *s = w; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-_=./,:@%+", *s))
+			plain = false;
+	sb_put(b, " ", 1);
+	if (plain) {
+		sb_puts(b, w);
+		return;
+	}
+	sb_put(b, "'", 1);
+	for (const char *s = w; *s; s++)
+		if (*s == '\'')
+			sb_puts(b, "'\\''");
+		else
+			sb_put(b, s, 1);
+	sb_put(b, "'", 1);
+}
+
+static bool replay_drops(int c)
+{
+	switch (c) {
+	case OPT_SEED: case OPT_SEEDS: case OPT_ITERATIONS: case 'j': case OPT_SHARD:
+	case OPT_FAIL_FAST: case OPT_BUDGET: case OPT_RUN_DIR: case OPT_JUNIT:
+	case OPT_TIMELINE: case OPT_PCAP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Walks argv as the parser did: every argument that getopt consumed for
+ * options it returned forms one span; a span whose options are all kept is
+ * copied as it was, one whose options are all dropped is left out, and a
+ * cluster of short options that mixes both ("-vj4") keeps its kept letters. */
+char *sup_cli_replay(int argc, char **argv, uint64_t seed)
+{
+	struct sbuf b = { 0 };
+	char head[48];
+	int codes[64], ncodes = 0, prev = 1, c;
+
+	snprintf(head, sizeof(head), "simsup --seed %" PRIu64, seed);
+	sb_puts(&b, head);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
+		if (ncodes < 64)
+			codes[ncodes++] = c;
+		if (optind <= prev)
+			continue; /* inside a cluster of short options */
+		int dropped = 0;
+		for (int i = 0; i < ncodes; i++)
+			dropped += replay_drops(codes[i]);
+		if (dropped == 0) {
+			for (int i = prev; i < optind; i++)
+				sb_shell_word(&b, argv[i]);
+		} else if (dropped < ncodes) {
+			for (int i = 0; i < ncodes; i++) {
+				char s[3] = { '-', (char)codes[i], '\0' };
+				if (!replay_drops(codes[i]) && codes[i] < 128)
+					sb_shell_word(&b, s);
+			}
+		}
+		ncodes = 0;
+		prev = optind;
+	}
+	for (int i = prev; i < argc; i++)
+		sb_shell_word(&b, argv[i]);
+	if (b.oom) {
 		free(b.p);
 		return NULL;
 	}

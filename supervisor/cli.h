@@ -33,6 +33,29 @@ struct sup_opts {
 	int nworkloads;
 	char **argv;               /* the command after "--" (NULL-terminated) */
 	int argc;
+	char **reboots;            /* --reboot SPEC (repeatable), parsed in faults.c */
+	int nreboots;
+	char **partitions;         /* --partition SPEC (repeatable), parsed in faults.c */
+	int npartitions;
+	char *chaos;               /* --chaos[=KNOBS]: NULL off, "" defaults */
+	int64_t chaos_duration_ns; /* --chaos-duration (60s) */
+	bool servers_may_exit;     /* --servers-may-exit */
+	/* sweeps and outputs (docs/outputs.md) */
+	struct sup_seed_range *seed_ranges; /* --seeds A-B,C,...: inclusive ranges */
+	int nseed_ranges;
+	uint64_t iterations;       /* --iterations N (0: not given) */
+	bool sweep;                /* --seeds or --iterations: each seed in RUN_DIR/seed-N */
+	int jobs;                  /* -j N: seeds run at once (default 1, 0: one per CPU) */
+	int shard_k, shard_n;      /* --shard K/N, 1 <= K <= N (0/0: the whole list) */
+	bool fail_fast;            /* --fail-fast */
+	int64_t budget_ns;         /* --budget DUR: wall-clock time for the sweep (0: none) */
+	char *junit;               /* --junit FILE */
+	char *timeline;            /* --timeline FILE */
+	char *pcap;                /* --pcap FILE */
+};
+
+struct sup_seed_range {
+	uint64_t lo, hi;           /* lo <= hi */
 };
 
 /* Parses argv.  Returns 0 to run, 1 when --help or --version was printed
@@ -40,6 +63,12 @@ struct sup_opts {
  * the offending argument, without the "simsup: " prefix or newline. */
 int sup_cli_parse(int argc, char **argv, struct sup_opts *o, char *err, size_t errlen);
 void sup_cli_free(struct sup_opts *o);
+/* The command line that replays one seed of this command line: "simsup
+ * --seed SEED" and every argument except those that choose seeds, run
+ * directories and output files (--seed, --seeds, --iterations, -j, --shard,
+ * --fail-fast, --budget, --run-dir, --junit, --timeline, --pcap), quoted
+ * for a POSIX shell.  argv must have parsed.  Returns a malloc'd string. */
+char *sup_cli_replay(int argc, char **argv, uint64_t seed);
 
 /* "90s", "10m", "2h", "1d", "250ms", "100us", "5ns", "1.5s"; a bare number is
  * seconds.  0 | -1 (malformed, negative or overflowing). */

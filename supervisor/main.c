@@ -123,6 +123,8 @@ int main(int argc, char **argv)
 		return sup_setup_error("%s", err);
 	if (sup_check_placeholders(&o, err, sizeof err) < 0)
 		return sup_setup_error("%s", err);
+	if (sup_faults_check(&o, err, sizeof err) < 0)
+		return sup_setup_error("%s", err);
 	char *prog_abs = realpath(prog, NULL);
 	for (int j = 0; j < o.nworkloads; j++) {
 		/* the first word of a workload is its program: check it the same way */

@@ -50,7 +50,7 @@ static void judge(struct sup_run *R)
 	for (int i = 0; i < R->nprocs && !R->verdict && R->o->nworkloads == 0; i++) {
 		struct sup_proc *p = R->procs[i];
 		char nb[16];
-		if (!p->launched || !p->exited)
+		if (!p->launched || !p->exited || p->fault_exit)
 			continue;
 		sup_node_name(R, p->node, nb, sizeof nb);
 		if (WIFSIGNALED(p->status))
@@ -74,6 +74,7 @@ static void free_run(struct sup_run *R)
 	free(R->procs);
 	free(R->nodes);
 	sup_events_free(R);
+	sup_faults_free(R);
 }
 
 int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
@@ -108,6 +109,7 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 			sup_kill_all(&R);
 			return sup_setup_error("%s", err);
 		}
+	sup_faults_start(&R);
 	sup_run_loop(&R);
 	sup_kill_all(&R);
 	if (!R.verdict)
@@ -121,6 +123,8 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		fprintf(stderr, "simsup: %s seed %llu: %.6fs virtual in %.3fs wall%s%s\n",
 			R.verdict ? "FAIL" : "pass", (unsigned long long)seed, R.now / 1e9, wall / 1e9,
 			R.verdict ? ": " : "", R.why);
+	if (R.verdict && sup_faults_log(&R))
+		fprintf(stderr, "simsup: faults before the failure:\n%s", sup_faults_log(&R));
 	int v = R.interrupted ? 1 : R.verdict;
 	res->verdict = R.verdict;
 	res->interrupted = R.interrupted;

@@ -162,7 +162,8 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 	describe_status(how, sizeof how, p->status);
 	sup_node_name(R, p->node, nb, sizeof nb);
 	if (p->node >= 0) {
-		sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);
+		if (!R->o->servers_may_exit)
+			sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);
 		return;
 	}
 	if (p->status != 0) {
@@ -194,7 +195,9 @@ void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)
 		sup_trace_ev(R, p, 0, "exit", "i", "status", (int64_t)WEXITSTATUS(status));
 	else
 		sup_trace_ev(R, p, 0, "killed", "i", "signal", (int64_t)WTERMSIG(status));
-	if (p->launched)
+	p->fault_exit = sup_faults_expected_exit(R, p);
+	sup_faults_proc_exited(R, p);
+	if (p->launched && !p->fault_exit)
 		judge_exit(R, p);
 	R->gen++;
 	/* a child whose parent is gone is nobody's to wait for */
@@ -302,8 +305,10 @@ void sup_kill_all(struct sup_run *R)
 
 /* ---- choosing the next thread ---- */
 
-static bool eligible(const struct sup_run *R, const struct sup_thread *t)
+static bool eligible(struct sup_run *R, const struct sup_thread *t)
 {
+	if (R->faults && sup_node_of(R, t->proc->node)->paused)
+		return false;
 	return t->state == T_RUNNABLE || t->state == T_HELLO ||
 	       (t->state == T_POLL && t->gen_seen < R->gen);
 }
@@ -395,8 +400,8 @@ int sup_run_loop(struct sup_run *R)
 			bool alive = false;
 			for (int i = 0; i < R->nthreads; i++)
 				alive |= R->threads[i]->state != T_DEAD;
-			if (!alive)
-				break;
+			if (!alive && sup_event_next(R) < 0)
+				break; /* (a pending event may restart a node) */
 			if (next < 0) {
 				report_deadlock(R);
 				break;

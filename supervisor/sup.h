@@ -44,6 +44,7 @@ struct sup_thread {
 	int64_t wait_sel;        /* T_WAITCHILD: pid selector and options */
 	int wait_opts;
 	struct sim_rep reply;    /* sent when it next gets the turn */
+	pid_t real_tid;          /* kernel tid (SIM_THREAD_TID); 0: the process's main thread */
 };
 
 struct sup_proc {
@@ -54,6 +55,7 @@ struct sup_proc {
 	int boot;
 	struct sup_proc *parent; /* virtual parent, NULL for launched processes */
 	bool launched;           /* started by simsup (judged by its exit) */
+	bool fault_exit;         /* ended by a reboot the simulation made */
 	bool exited;             /* the simulation saw it end */
 	bool reaped;             /* the supervisor collected the real zombie */
 	bool collected;          /* its virtual parent waited for it */
@@ -65,11 +67,18 @@ struct sup_proc {
 	uint64_t nforks;
 	char name[64];           /* the program (basename), for reports */
 	char exec_path[256];     /* an exec in progress */
+	char *backtrace;         /* the shim's backtrace of its crash or watchdog, malloc'd */
+	int64_t start_ns;        /* virtual time it was created (/proc/<pid>/stat) */
+	int next_timer_id;       /* timer_create ids, per process (timers.c) */
 };
 
 struct sup_node {
 	int next_vpid;           /* pids and tids handed out on this node */
 	int boot;
+	bool down;               /* crashed, waiting for its restart */
+	bool stopping;           /* graceful reboot under way */
+	bool paused;             /* not scheduled (pause fault) */
+	int64_t restart_delay;   /* graceful: recovery delay once stopped */
 };
 
 struct sup_run {
@@ -97,6 +106,11 @@ struct sup_run {
 	struct sup_trace *trace;
 	struct sup_thread *running; /* holds the turn */
 	struct sup_events *events;  /* timed events (events.c) */
+	struct sup_faults *faults;  /* faults.c, NULL without fault options */
+	char kind[64];              /* the failure's kind, for reports: "deadlock", ... */
+	struct sup_pcap *pcap;      /* --pcap capture (pcap.c), or NULL */
+	struct sup_timeline *timeline; /* --timeline turn records (timeline.c), or NULL */
+	struct sup_timer *timers;   /* armed and idle timers of every process (timers.c) */
 };
 
 /* run.c */
@@ -106,12 +120,18 @@ struct sup_result {
 	char why[512];
 	char hash[33];
 	int64_t virtual_ns, wall_ns;
+	char kind[64];           /* what kind of failure: "workload exited 1", "deadlock",
+	                            "watchdog", "time limit", "crash", ... (report.h) */
 };
 /* Runs one seed in run_dir.  Returns 0 pass, 1 fail, 2 setup error. */
 int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
 		 const char *run_dir, int sigfd, struct sup_result *res);
 /* Prints "simsup: " + message to stderr; returns 2 (the setup-error status). */
 int sup_setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Names the kind of the failure that the next sup_fail() reports; the first
+ * failure of a run keeps its kind, as it keeps its why.  Call it just before
+ * sup_fail(). */
+void sup_fail_kind(struct sup_run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sched.c */
 int sup_run_loop(struct sup_run *R);
@@ -142,8 +162,37 @@ void sup_event_fire_due(struct sup_run *R);      /* fire everything due at R->no
 void sup_events_free(struct sup_run *R);
 int64_t sup_next_wakeup(struct sup_run *R, const struct sup_thread *self);
 
+/* faults.c */
+int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen); /* specs valid? */
+void sup_faults_start(struct sup_run *R);   /* schedule the plan (after launch) */
+void sup_faults_free(struct sup_run *R);
+void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);
+bool sup_faults_expected_exit(struct sup_run *R, const struct sup_proc *p);
+const char *sup_faults_log(struct sup_run *R); /* faults so far, or NULL */
+/* Is the directed link between two nodes (server index, or -1-j for
+ * workload j) cut by a partition?  The relay holds traffic on cut links and
+ * re-checks when sup_on_links_changed is called. */
+bool sup_fault_link_cut(struct sup_run *R, int from_node, int to_node);
+extern void (*sup_on_links_changed)(struct sup_run *R);
+
 /* turn.c */
 void sup_give_turn(struct sup_run *R, struct sup_thread *t);
+
+/* timers.c: alarm/setitimer, timer_create, timerfd in virtual time, and
+ * signals sent to one thread with a siginfo the supervisor makes.  The
+ * request handlers return the reply's ret and fill out[4] (rep.a). */
+int64_t sup_timer_create(struct sup_run *R, struct sup_thread *t, const int64_t *a, int *fd);
+int64_t sup_timer_set(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out);
+int64_t sup_timer_get(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out);
+int64_t sup_timer_delete(struct sup_run *R, struct sup_thread *t, const int64_t *a);
+int64_t sup_timer_dup(struct sup_run *R, struct sup_thread *t, const int64_t *a);
+int64_t sup_tgkill(struct sup_run *R, struct sup_thread *t, const int64_t *a, const void *payload,
+		   size_t plen, int64_t *out);
+void sup_thread_tid(struct sup_run *R, struct sup_thread *t, const int64_t *a);
+int64_t sup_procinfo(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out);
+void sup_timers_proc_exited(struct sup_run *R, struct sup_proc *p); /* all its timers end */
+void sup_timers_exec(struct sup_run *R, struct sup_proc *p);        /* POSIX timers end */
+void sup_timers_free(struct sup_run *R);
 
 /* launch.c */
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);

@@ -49,7 +49,32 @@ enum sim_op {
 	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
 	SIM_SIGWAIT,       /* park until a signal is pending for the thread or a0 */
 	SIM_PID,           /* a0=0: real pid a1 -> virtual; a0=1: virtual a1 -> real. -ESRCH */
+	SIM_TIMER_CREATE,  /* a0=kind (SIM_TK_*) a1=clock a2=sigev_notify a3=signo a4=sigval
+	                      a5=target tid (SIGEV_THREAD_ID).  SIM_TK_FD: carries the eventfd
+	                      (SCM_RIGHTS), a4=the program's fd a5=1 if close-on-exec.
+	                      ret: timer id (SIM_TK_POSIX) | 0 | -errno */
+	SIM_TIMER_SET,     /* a0=kind a1=id (SIM_TK_FD: the fd) a2=first expiry (virtual ns since run
+	                      start, -1: disarm) a3=interval ns.  ret 0|-errno,
+	                      rep.a[0]=old remaining ns (0: was disarmed) a[1]=old interval */
+	SIM_TIMER_GET,     /* a0=kind a1=id.  ret: overrun count|-errno, rep.a[0..1] as SET */
+	SIM_TIMER_DELETE,  /* a0=kind a1=id (SIM_TK_FD: one fd of the timer closed). ret 0|-errno */
+	SIM_TIMER_DUP,     /* a0=SIM_TK_FD a1=fd a2=new fd naming the same timer. ret 0|-errno */
+	SIM_TGKILL,        /* a0=vpid (0: the thread a1 anywhere on the node) a1=tid (0: the
+	                      process) a2=signal a3=1 if the payload is the program's siginfo
+	                      (rt_[tg]sigqueueinfo).  ret 0|-errno; 1 when the target is in the
+	                      caller's own process: rep.a[0]=its real pid a[1]=real tid, and the
+	                      caller queues the signal itself */
+	SIM_THREAD_TID,    /* a0=vtid a1=real tid of a thread just cloned. no reply */
+	SIM_PROCINFO,      /* a0=vpid (0: the caller's process) on the caller's node.  ret 0|-ESRCH;
+	                      rep.a[0]=vppid a[1]=live threads a[2]=start (virtual ns) a[3]=real pid */
 	SIM_OP_MAX
+};
+
+/* Kinds of timer (SIM_TIMER_*). */
+enum sim_timer_kind {
+	SIM_TK_ITIMER = 0, /* alarm/setitimer(ITIMER_REAL): one per process, id 0 */
+	SIM_TK_POSIX = 1,  /* timer_create */
+	SIM_TK_FD = 2,     /* timerfd_create: an eventfd the supervisor writes expirations into */
 };
 
 struct sim_req {
@@ -86,6 +111,7 @@ struct sim_config {
 	int32_t preempt;    /* per-mille chance of a switch at an intercepted call */
 	int32_t trace_calls; /* 1: report every intercepted call to the trace (-vv) */
 	char lib[512];      /* absolute path of libsimsup.so, for exec */
+	uint64_t node_seed; /* the same for every image of one node and boot (boot_id) */
 };
 
 #endif

@@ -1,0 +1,705 @@
+/*
+ * faults.c — reboots and faults, from an explicit schedule (--reboot,
+ * --partition) and from the seed (--chaos), as timed events in virtual time.
+ *
+ * Reboot kinds (moonpool's model): graceful (SIGTERM at a yield point, a
+ * grace period, then kill), crash (the node's whole process tree killed at
+ * once, none of its code runs), wipe (crash, then its storage dir emptied
+ * without following symlinks), pause (its threads are not scheduled for a
+ * while).  After the recovery delay the node starts again from the same
+ * command line with the same IP and boot+1.  Network faults are kept here as
+ * a matrix of cut links that the relay consults (sup_fault_link_cut).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sup.h"
+
+enum kind { K_GRACEFUL, K_CRASH, K_WIPE, K_PAUSE, K_NKINDS };
+static const char *kind_names[] = { "graceful", "crash", "wipe", "pause" };
+
+struct reboot {
+	int64_t at, down, grace;
+	int node;
+	enum kind kind;
+};
+
+enum shape { S_ISOLATE, S_HALVES, S_RING, S_BRIDGE, S_ONEWAY };
+
+struct partition {
+	int64_t at, dur;
+	enum shape shape;
+	int a, b; /* isolate:a, oneway:a>b */
+};
+
+struct chaos {
+	bool on;
+	int max_down;
+	int64_t every_lo, every_hi, down_lo, down_hi, grace_lo, grace_hi;
+	int weight[K_NKINDS];
+	bool partitions;
+	int64_t part_lo, part_hi;
+};
+
+struct sup_faults {
+	uint64_t rng[4];          /* the faults' own stream: adding faults must not
+				     change the scheduler's choices before them */
+	struct chaos chaos;
+	int nnodes;
+	bool *cut;                /* nnodes x nnodes: from -> to blocked */
+	char log[4096];           /* faults so far, for failure reports */
+	size_t loglen;
+};
+
+/* ---- parsing ---- */
+
+static int parse_kv(char *spec, const char *opt, const char *arg, char *err, size_t errlen,
+		    int (*take)(void *ctx, const char *k, const char *v, char *err, size_t errlen),
+		    void *ctx)
+{
+	for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s \"%s\": \"%s\" is not KEY=VALUE", opt, arg, tok);
+			return -1;
+		}
+		*eq = 0;
+		if (take(ctx, tok, eq + 1, err, errlen) < 0) {
+			char inner[256];
+			snprintf(inner, sizeof inner, "%s", err);
+			snprintf(err, errlen, "%s \"%s\": %s", opt, arg, inner);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int dur(const char *k, const char *v, int64_t *out, char *err, size_t errlen)
+{
+	if (sup_parse_duration(v, out) < 0) {
+		snprintf(err, errlen, "%s=%s: expected a duration such as 5s", k, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int range(const char *k, const char *v, int64_t *lo, int64_t *hi, char *err, size_t errlen)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", v);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (dur(k, buf, lo, err, errlen) < 0 || dur(k, dash ? dash + 1 : buf, hi, err, errlen) < 0)
+		return -1;
+	if (*hi < *lo) {
+		snprintf(err, errlen, "%s=%s: the range ends before it starts", k, v);
+		return -1;
+	}
+	return 0;
+}
+
+struct reboot_ctx {
+	struct reboot *r;
+	int procs;
+	bool have_at, have_proc, have_kind;
+};
+
+static int take_reboot(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct reboot_ctx *c = vctx;
+	char *end;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->r->at, err, errlen);
+	if (!strcmp(k, "down"))
+		return dur(k, v, &c->r->down, err, errlen);
+	if (!strcmp(k, "grace"))
+		return dur(k, v, &c->r->grace, err, errlen);
+	if (!strcmp(k, "proc")) {
+		long n = strtol(v, &end, 10);
+		if (*v == 0 || *end || n < 0 || n >= c->procs) {
+			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
+			return -1;
+		}
+		c->r->node = (int)n;
+		c->have_proc = true;
+		return 0;
+	}
+	if (!strcmp(k, "kind")) {
+		for (int i = 0; i < K_NKINDS; i++)
+			if (!strcmp(v, kind_names[i])) {
+				c->r->kind = (enum kind)i;
+				c->have_kind = true;
+				return 0;
+			}
+		snprintf(err, errlen, "kind=%s: expected graceful, crash, wipe or pause", v);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown key %s (at, proc, kind, down, grace)", k);
+	return -1;
+}
+
+static int parse_reboot(const char *arg, int procs, struct reboot *r, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*r = (struct reboot){ .down = 1000000000LL, .grace = 5000000000LL };
+	struct reboot_ctx c = { .r = r, .procs = procs };
+	int rc = parse_kv(spec, "--reboot", arg, err, errlen, take_reboot, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_proc && c.have_kind)) {
+		snprintf(err, errlen, "--reboot \"%s\": needs at=DUR, proc=N and kind=KIND", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
+struct part_ctx {
+	struct partition *p;
+	int procs;
+	bool have_at, have_for, have_shape;
+};
+
+static int take_partition(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct part_ctx *c = vctx;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->p->at, err, errlen);
+	if (!strcmp(k, "for"))
+		return c->have_for = true, dur(k, v, &c->p->dur, err, errlen);
+	if (strcmp(k, "shape")) {
+		snprintf(err, errlen, "unknown key %s (at, for, shape)", k);
+		return -1;
+	}
+	c->have_shape = true;
+	int a, b, n = 0;
+	if (sscanf(v, "isolate:%d%n", &a, &n) == 1 && !v[n] && a >= 0 && a < c->procs) {
+		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ISOLATE, .a = a };
+		return 0;
+	}
+	if (sscanf(v, "oneway:%d>%d%n", &a, &b, &n) == 2 && !v[n] && a >= 0 && a < c->procs &&
+	    b >= 0 && b < c->procs && a != b) {
+		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ONEWAY, .a = a, .b = b };
+		return 0;
+	}
+	const char *names[] = { "halves", "ring", "bridge" };
+	enum shape shapes[] = { S_HALVES, S_RING, S_BRIDGE };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, names[i])) {
+			c->p->shape = shapes[i];
+			return 0;
+		}
+	snprintf(err, errlen, "shape=%s: expected isolate:N, halves, ring, bridge or oneway:A>B "
+		 "(N, A, B server indexes)", v);
+	return -1;
+}
+
+static int parse_partition(const char *arg, int procs, struct partition *p, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*p = (struct partition){ 0 };
+	struct part_ctx c = { .p = p, .procs = procs };
+	int rc = parse_kv(spec, "--partition", arg, err, errlen, take_partition, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_for && c.have_shape)) {
+		snprintf(err, errlen, "--partition \"%s\": needs at=DUR, for=DUR and shape=SHAPE", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct chaos *c = vctx;
+	char *end;
+	if (!strcmp(k, "max-down")) {
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n < 0 || n > 1000) {
+			snprintf(err, errlen, "max-down=%s: expected a whole number", v);
+			return -1;
+		}
+		c->max_down = (int)n;
+		return 0;
+	}
+	if (!strcmp(k, "interval"))
+		return range(k, v, &c->every_lo, &c->every_hi, err, errlen);
+	if (!strcmp(k, "down"))
+		return range(k, v, &c->down_lo, &c->down_hi, err, errlen);
+	if (!strcmp(k, "grace"))
+		return range(k, v, &c->grace_lo, &c->grace_hi, err, errlen);
+	if (!strcmp(k, "partition"))
+		return range(k, v, &c->part_lo, &c->part_hi, err, errlen);
+	if (!strcmp(k, "partitions")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "partitions=%s: expected on or off", v);
+			return -1;
+		}
+		c->partitions = !strcmp(v, "on");
+		return 0;
+	}
+	if (!strcmp(k, "kinds")) { /* crash:2+graceful:1 */
+		int w[K_NKINDS] = { 0 };
+		char buf[128];
+		snprintf(buf, sizeof buf, "%s", v);
+		for (char *save = NULL, *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+			char *colon = strchr(t, ':');
+			int weight = colon ? atoi(colon + 1) : 1;
+			if (colon)
+				*colon = 0;
+			int i = 0;
+			while (i < K_NKINDS && strcmp(t, kind_names[i]))
+				i++;
+			if (i == K_NKINDS || weight < 0) {
+				snprintf(err, errlen, "kinds=%s: expected KIND:WEIGHT+... with kinds "
+					 "graceful, crash, wipe, pause", v);
+				return -1;
+			}
+			w[i] = weight;
+		}
+		memcpy(c->weight, w, sizeof w);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown knob %s (max-down, interval, down, grace, kinds, "
+		 "partitions, partition)", k);
+	return -1;
+}
+
+static int parse_chaos(const char *arg, struct chaos *c, char *err, size_t errlen)
+{
+	*c = (struct chaos){
+		.on = true, .max_down = 1,
+		.every_lo = 2000000000LL, .every_hi = 10000000000LL,
+		.down_lo = 1000000000LL, .down_hi = 5000000000LL,
+		.grace_lo = 1000000000LL, .grace_hi = 5000000000LL,
+		.weight = { 1, 2, 1, 1 },
+		.partitions = true,
+		.part_lo = 1000000000LL, .part_hi = 5000000000LL,
+	};
+	char *spec = strdup(arg);
+	int rc = *spec ? parse_kv(spec, "--chaos", arg, err, errlen, take_chaos, c) : 0;
+	free(spec);
+	return rc;
+}
+
+int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
+{
+	struct reboot r;
+	struct partition p;
+	struct chaos c;
+	for (int i = 0; i < o->nreboots; i++)
+		if (parse_reboot(o->reboots[i], o->procs, &r, err, errlen) < 0)
+			return -1;
+	for (int i = 0; i < o->npartitions; i++)
+		if (parse_partition(o->partitions[i], o->procs, &p, err, errlen) < 0)
+			return -1;
+	if (o->chaos && parse_chaos(o->chaos, &c, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the faults' random stream ---- */
+
+static uint64_t frand(struct sup_faults *F)
+{
+	uint64_t *s = F->rng;
+	uint64_t r = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = s[3] << 45 | s[3] >> 19;
+	return r;
+}
+
+static int64_t between(struct sup_faults *F, int64_t lo, int64_t hi)
+{
+	return hi <= lo ? lo : lo + (int64_t)(frand(F) % (uint64_t)(hi - lo + 1));
+}
+
+static void note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
+{
+	struct sup_faults *F = R->faults;
+	char detail[160], nb[16] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	if (node != INT32_MIN)
+		sup_node_name(R, node, nb, sizeof nb);
+	sup_trace_ev(R, NULL, 0, "fault", "sss", "kind", kind, "node", nb, "detail", detail);
+	if (F->loglen + 200 < sizeof F->log)
+		F->loglen += (size_t)snprintf(F->log + F->loglen, sizeof F->log - F->loglen,
+					      "  %.6fs %s %s %s\n", R->now / 1e9, kind, nb, detail);
+}
+
+const char *sup_faults_log(struct sup_run *R)
+{
+	return R->faults && R->faults->loglen ? R->faults->log : NULL;
+}
+
+/* ---- reboots ---- */
+
+static bool node_alive(struct sup_run *R, int node)
+{
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->node == node && !R->procs[i]->exited)
+			return true;
+	return false;
+}
+
+/* Kills every process of the node at once: none of its code runs again. */
+static void kill_node(struct sup_run *R, int node)
+{
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *p = R->procs[i];
+		if (p->node == node && !p->exited && p->pid > 0 && !p->reaped)
+			kill(p->pid, SIGKILL);
+	}
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *p = R->procs[i];
+		if (p->node != node || p->exited)
+			continue;
+		if (p->pid > 0 && !p->reaped) {
+			siginfo_t si = { 0 };
+			waitid(P_PID, (id_t)p->pid, &si, WEXITED);
+			p->reaped = true;
+			p->real_status = SIGKILL;
+		}
+		sup_proc_exited(R, p, SIGKILL);
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (ftw->level == 0)
+		return 0; /* the storage dir itself stays */
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Empties the node's storage dir.  nftw with FTW_PHYS never follows a
+ * symlink: a link planted in the dir is removed, its target is not. */
+static void wipe(struct sup_run *R, int node)
+{
+	char path[4096], nb[16];
+	snprintf(path, sizeof path, "%s/data/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb));
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		note(R, "wipe-error", node, "%s", strerror(errno));
+}
+
+static void restart_ev(struct sup_run *R, void *arg)
+{
+	int node = (int)(intptr_t)arg;
+	struct sup_node *nd = sup_node_of(R, node);
+	char err[512];
+	nd->boot++;
+	nd->down = false;
+	note(R, "restart", node, "boot %d", nd->boot);
+	if (sup_launch(R, node, err, sizeof err) < 0)
+		sup_fail(R, "cannot restart: %s", err);
+}
+
+static void grace_ev(struct sup_run *R, void *arg)
+{
+	int node = (int)(intptr_t)arg;
+	struct sup_node *nd = sup_node_of(R, node);
+	if (!nd->stopping || !node_alive(R, node))
+		return;
+	note(R, "grace-expired", node, "killing");
+	kill_node(R, node);
+}
+
+static void unpause_ev(struct sup_run *R, void *arg)
+{
+	int node = (int)(intptr_t)arg;
+	struct sup_node *nd = sup_node_of(R, node);
+	if (!nd->paused)
+		return;
+	nd->paused = false;
+	note(R, "resume", node, "scheduled again");
+	R->gen++;
+}
+
+static void do_reboot(struct sup_run *R, const struct reboot *rb)
+{
+	struct sup_node *nd = sup_node_of(R, rb->node);
+	void *arg = (void *)(intptr_t)rb->node;
+	if (nd->down || nd->stopping || nd->paused || !node_alive(R, rb->node)) {
+		note(R, "reboot-skipped", rb->node, "%s: already down", kind_names[rb->kind]);
+		return;
+	}
+	note(R, kind_names[rb->kind], rb->node, "down %.3fs%s", rb->down / 1e9,
+	     rb->kind == K_GRACEFUL ? " after SIGTERM" : "");
+	switch (rb->kind) {
+	case K_CRASH:
+	case K_WIPE:
+		nd->down = true;
+		kill_node(R, rb->node);
+		if (rb->kind == K_WIPE)
+			wipe(R, rb->node);
+		sup_event_at(R, R->now + rb->down, restart_ev, arg);
+		break;
+	case K_GRACEFUL:
+		nd->stopping = true;
+		nd->restart_delay = rb->down;
+		for (int i = 0; i < R->nprocs; i++)
+			if (R->procs[i]->node == rb->node && R->procs[i]->launched && !R->procs[i]->exited)
+				sup_signal(R, R->procs[i], SIGTERM);
+		sup_event_at(R, R->now + rb->grace, grace_ev, arg);
+		break;
+	case K_PAUSE:
+		nd->paused = true;
+		sup_event_at(R, R->now + rb->down, unpause_ev, arg);
+		break;
+	default:
+		break;
+	}
+}
+
+static void reboot_ev(struct sup_run *R, void *arg)
+{
+	do_reboot(R, arg);
+}
+
+/* Called for every process that ends: a gracefully stopped node restarts
+ * once all its processes are gone. */
+void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p)
+{
+	if (!R->faults || p->node < 0 || p->node >= R->o->procs)
+		return;
+	struct sup_node *nd = sup_node_of(R, p->node);
+	if (!nd->stopping || node_alive(R, p->node))
+		return;
+	nd->stopping = false;
+	nd->down = true;
+	note(R, "stopped", p->node, "restart in %.3fs", nd->restart_delay / 1e9);
+	sup_event_at(R, R->now + nd->restart_delay, restart_ev, (void *)(intptr_t)p->node);
+}
+
+bool sup_faults_expected_exit(struct sup_run *R, const struct sup_proc *p)
+{
+	if (p->node < 0)
+		return false;
+	const struct sup_node *nd = sup_node_of(R, p->node);
+	return nd->down || nd->stopping;
+}
+
+/* ---- partitions: a count of cuts per directed link ---- */
+
+static int link_index(const struct sup_run *R, int node)
+{
+	return node >= 0 ? node : R->o->procs + (-1 - node);
+}
+
+bool sup_fault_link_cut(struct sup_run *R, int from_node, int to_node)
+{
+	struct sup_faults *F = R->faults;
+	if (!F || !F->cut)
+		return false;
+	return F->cut[link_index(R, from_node) * F->nnodes + link_index(R, to_node)];
+}
+
+void (*sup_on_links_changed)(struct sup_run *R);
+
+static void cut(struct sup_run *R, int a, int b, int delta)
+{
+	struct sup_faults *F = R->faults;
+	F->cut[link_index(R, a) * F->nnodes + link_index(R, b)] += delta;
+}
+
+static void both(struct sup_run *R, int a, int b, int delta)
+{
+	cut(R, a, b, delta);
+	cut(R, b, a, delta);
+}
+
+struct part_apply {
+	struct partition p;
+	uint64_t split; /* seeded halves */
+};
+
+static bool side(const struct part_apply *pa, int n)
+{
+	return (pa->split >> (n % 64)) & 1;
+}
+
+static void apply_partition(struct sup_run *R, struct part_apply *pa, int delta)
+{
+	int n = R->o->procs;
+	const struct partition *p = &pa->p;
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++) {
+			bool sever = false;
+			switch (p->shape) {
+			case S_ISOLATE: sever = a == p->a || b == p->a; break;
+			case S_HALVES: sever = side(pa, a) != side(pa, b); break;
+			case S_RING: sever = (b - a) != 1 && !(a == 0 && b == n - 1); break;
+			case S_BRIDGE: sever = side(pa, a) != side(pa, b) && a != p->a && b != p->a; break;
+			case S_ONEWAY: break;
+			}
+			if (sever)
+				both(R, a, b, delta);
+		}
+	if (p->shape == S_ISOLATE) /* isolated from the workloads too */
+		for (int j = 0; j < R->o->nworkloads; j++)
+			both(R, p->a, -1 - j, delta);
+	if (p->shape == S_ONEWAY)
+		cut(R, p->a, p->b, delta);
+}
+
+static const char *shape_name(const struct partition *p, char *buf, size_t n)
+{
+	switch (p->shape) {
+	case S_ISOLATE: snprintf(buf, n, "isolate:%d", p->a); break;
+	case S_HALVES: snprintf(buf, n, "halves"); break;
+	case S_RING: snprintf(buf, n, "ring"); break;
+	case S_BRIDGE: snprintf(buf, n, "bridge via p%d", p->a); break;
+	case S_ONEWAY: snprintf(buf, n, "oneway:%d>%d", p->a, p->b); break;
+	}
+	return buf;
+}
+
+static void heal_ev(struct sup_run *R, void *arg)
+{
+	struct part_apply *pa = arg;
+	char b[48];
+	apply_partition(R, pa, -1);
+	note(R, "heal", INT32_MIN, "%s", shape_name(&pa->p, b, sizeof b));
+	R->gen++;
+	if (sup_on_links_changed)
+		sup_on_links_changed(R);
+	free(pa);
+}
+
+static void partition_ev(struct sup_run *R, void *arg)
+{
+	struct part_apply *pa = arg;
+	char b[48];
+	pa->split = frand(R->faults);
+	if (pa->p.shape == S_BRIDGE)
+		pa->p.a = (int)(frand(R->faults) % (uint64_t)R->o->procs);
+	apply_partition(R, pa, +1);
+	note(R, "partition", INT32_MIN, "%s for %.3fs", shape_name(&pa->p, b, sizeof b), pa->p.dur / 1e9);
+	if (sup_on_links_changed)
+		sup_on_links_changed(R);
+	sup_event_at(R, R->now + pa->p.dur, heal_ev, pa);
+}
+
+/* ---- chaos ---- */
+
+static void chaos_ev(struct sup_run *R, void *arg);
+
+static void chaos_next(struct sup_run *R)
+{
+	struct chaos *c = &R->faults->chaos;
+	int64_t at = R->now + between(R->faults, c->every_lo, c->every_hi);
+	if (at < R->o->chaos_duration_ns)
+		sup_event_at(R, at, chaos_ev, NULL);
+}
+
+static void chaos_ev(struct sup_run *R, void *arg)
+{
+	struct sup_faults *F = R->faults;
+	struct chaos *c = &F->chaos;
+	int n = R->o->procs, down = 0, total = 0;
+	for (int i = 0; i < n; i++) {
+		struct sup_node *nd = sup_node_of(R, i);
+		down += nd->down || nd->stopping || nd->paused;
+	}
+	for (int k = 0; k < K_NKINDS; k++)
+		total += c->weight[k];
+	bool do_part = c->partitions && n >= 2 && (frand(F) % 3 == 0 || total == 0);
+	if (do_part) {
+		struct part_apply *pa = calloc(1, sizeof *pa);
+		pa->p.shape = (enum shape)(frand(F) % 5);
+		pa->p.a = (int)(frand(F) % (uint64_t)n);
+		pa->p.b = (pa->p.a + 1 + (int)(frand(F) % (uint64_t)(n - 1))) % n;
+		pa->p.dur = between(F, c->part_lo, c->part_hi);
+		if (R->now + pa->p.dur > R->o->chaos_duration_ns)
+			pa->p.dur = R->o->chaos_duration_ns - R->now;
+		partition_ev(R, pa);
+	} else if (total > 0 && down < c->max_down) {
+		struct reboot rb = { .node = (int)(frand(F) % (uint64_t)n) };
+		int64_t pick = (int64_t)(frand(F) % (uint64_t)total);
+		rb.kind = K_CRASH;
+		for (int k = 0; k < K_NKINDS; k++)
+			if ((pick -= c->weight[k]) < 0) {
+				rb.kind = (enum kind)k;
+				break;
+			}
+		rb.down = between(F, c->down_lo, c->down_hi);
+		rb.grace = between(F, c->grace_lo, c->grace_hi);
+		do_reboot(R, &rb);
+	}
+	chaos_next(R);
+}
+
+/* Swarm testing: each seed switches some fault families off, so different
+ * seeds explore different mixes. */
+static void swarm(struct sup_run *R)
+{
+	struct sup_faults *F = R->faults;
+	struct chaos *c = &F->chaos;
+	char mix[128] = "";
+	int kept = 0;
+	for (int k = 0; k < K_NKINDS; k++) {
+		if (c->weight[k] && frand(F) % 4 == 0)
+			c->weight[k] = 0;
+		if (c->weight[k]) {
+			kept++;
+			strcat(mix, kind_names[k]);
+			strcat(mix, " ");
+		}
+	}
+	if (c->partitions && frand(F) % 4 == 0)
+		c->partitions = false;
+	if (c->partitions)
+		strcat(mix, "partitions");
+	note(R, "chaos", INT32_MIN, "families: %s (%d reboot kinds) until %.3fs", mix[0] ? mix : "none",
+	     kept, R->o->chaos_duration_ns / 1e9);
+}
+
+void sup_faults_start(struct sup_run *R)
+{
+	const struct sup_opts *o = R->o;
+	if (!o->nreboots && !o->npartitions && !o->chaos)
+		return;
+	struct sup_faults *F = calloc(1, sizeof *F);
+	R->faults = F;
+	sup_rand_seed(F->rng, R->seed ^ 0xfa017fa017ULL);
+	F->nnodes = o->procs + o->nworkloads;
+	F->cut = calloc((size_t)F->nnodes * (size_t)F->nnodes, sizeof *F->cut);
+	char err[512];
+	for (int i = 0; i < o->nreboots; i++) {
+		struct reboot *rb = malloc(sizeof *rb);
+		if (parse_reboot(o->reboots[i], o->procs, rb, err, sizeof err) == 0)
+			sup_event_at(R, rb->at, reboot_ev, rb);
+	}
+	for (int i = 0; i < o->npartitions; i++) {
+		struct part_apply *pa = calloc(1, sizeof *pa);
+		if (parse_partition(o->partitions[i], o->procs, &pa->p, err, sizeof err) == 0)
+			sup_event_at(R, pa->p.at, partition_ev, pa);
+	}
+	if (o->chaos && parse_chaos(o->chaos, &F->chaos, err, sizeof err) == 0) {
+		swarm(R);
+		chaos_next(R);
+	}
+}
+
+void sup_faults_free(struct sup_run *R)
+{
+	if (!R->faults)
+		return;
+	free(R->faults->cut);
+	free(R->faults);
+	R->faults = NULL;
+}
