@@ -41,7 +41,7 @@ long shim_park_poll(int64_t deadline)
 {
 	if (deadline >= 0 && shim_proc.now >= deadline)
 		return 0;
-	long r = shim_call(SIM_POLL, deadline, shim_self.dirty, 0, 0);
+	long r = shim_call(SIM_POLL, deadline, 0, 0, 0);
 	if (r == -EINTR && shim_sig_deliverable())
 		return -EINTR;
 	return deadline < 0 || shim_proc.now < deadline;

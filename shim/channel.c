@@ -72,6 +72,8 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	if (rq->len > SIM_PAYLOAD_MAX)
 		rq->len = SIM_PAYLOAD_MAX;
 	rq->now = shim_proc.now;
+	if (shim_self.dirty)
+		rq->flags |= SIM_REQ_DIRTY;
 	shim_self.dirty = false;
 	send_req(rq, payload, sendfd);
 	if (!rep)

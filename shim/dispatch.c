@@ -45,6 +45,12 @@ static bool is_quiet(long nr)
 	case SYS_fcntl: case SYS_getdents64: case SYS_pread64: case SYS_rseq:
 	case SYS_set_robust_list: case SYS_set_tid_address: case SYS_arch_prctl:
 	case SYS_clock_getres: case SYS_sysinfo: case SYS_getrusage: case SYS_times:
+	case SYS_clock_gettime: case SYS_gettimeofday: case SYS_time: case SYS_getcpu:
+	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_getpid: case SYS_getppid:
+	case SYS_gettid: case SYS_getrandom: case SYS_poll: case SYS_ppoll: case SYS_select:
+	case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+	case SYS_wait4: case SYS_waitid: case SYS_sched_yield: case SYS_rt_sigprocmask:
+	case SYS_sched_getaffinity: case SYS_getpgrp: case SYS_getpgid: case SYS_getsid:
 		return true;
 	}
 	return false;
@@ -304,10 +310,7 @@ static long dispatch(struct sim_call *c)
 	case SYS_rt_sigsuspend: case SYS_pause: return shim_sigsuspend(c);
 	case SYS_rt_sigtimedwait: return shim_sigtimedwait(c);
 	}
-	long r = pass(c);
-	if (!is_quiet(c->nr))
-		shim_self.dirty = true;
-	return r;
+	return pass(c);
 }
 
 static char *put_num(char *p, long v)
@@ -348,6 +351,10 @@ long shim_dispatch(struct sim_call *c)
 	if (c->nr != SYS_clock_gettime && c->nr != SYS_gettimeofday && c->nr != SYS_time)
 		shim_tick(); /* clock reads charge their own tick */
 	long r = dispatch(c);
+	/* Anything but a pure query may have changed what another thread
+	 * waits for (a pipe drained, a file created): parked pollers retry. */
+	if (!is_quiet(c->nr))
+		shim_self.dirty = true;
 	if (shim_proc.cfg.trace_calls)
 		trace_call(c, r);
 	shim_self.depth--;

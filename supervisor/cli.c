@@ -164,8 +164,8 @@ static const char usage_text[] =
 "DUR is a number, decimals allowed, with a unit: ns, us, ms, s, m, h or d\n"
 "(90s, 10m, 2h, 1d, 250ms, 1.5s).  A bare number is seconds.\n"
 "\n"
-"Placeholders, replaced in COMMAND, its ARGS and each --workload\n"
-"(write {{ and }} for literal braces):\n"
+"Placeholders, replaced in COMMAND, its ARGS and each --workload (any other\n"
+"text in braces is left as it is):\n"
 "  {ip}         this process's IP address: server i is 10.0.1.(i+1),\n"
 "               workload j is 10.0.0.(j+1)\n"
 "  {index}      this process's number from 0 (servers and workloads are\n"
@@ -864,8 +864,11 @@ static int expand_arg_ph(struct sbuf *b, const char *name,
 		sb_puts(b, v);
 		return 0;
 	}
-	set_err(err, n, "unknown placeholder {%s}", name);
-	return -1;
+	if (strncmp(name, "ip:", 3) == 0 || strncmp(name, "tag:", 4) == 0) {
+		set_err(err, n, "malformed placeholder {%s} (expected {ip:N} or {tag:KEY})", name);
+		return -1;
+	}
+	return 1; /* not a placeholder: the braces are the program's own */
 }
 
 /* One placeholder named `name` (text between the braces). */
@@ -899,9 +902,10 @@ static int expand_brace(struct sbuf *b, const char **pp, const char *arg,
 	char *name;
 	int r;
 
-	if (!close) {
-		set_err(err, n, "\"%s\": \"{\" without \"}\" (write {{ for a brace)", arg);
-		return -1;
+	if (!close) { /* a brace of the program's own (awk, perl, JSON) */
+		sb_put(b, open, 1);
+		*pp = open + 1;
+		return 0;
 	}
 	name = strndup(open + 1, (size_t)(close - open - 1));
 	if (!name) {
@@ -910,6 +914,11 @@ static int expand_brace(struct sbuf *b, const char **pp, const char *arg,
 	}
 	r = expand_one(b, name, ctx, err, n);
 	free(name);
+	if (r > 0) { /* literal: copy the "{" and rescan what follows */
+		sb_put(b, open, 1);
+		*pp = open + 1;
+		return 0;
+	}
 	*pp = close + 1;
 	return r;
 }
@@ -926,10 +935,7 @@ char *sup_expand(const char *arg, const struct sup_expand_ctx *ctx, char *err, s
 		size_t lit = strcspn(p, "{}");
 		sb_put(&b, p, lit);
 		p += lit;
-		if ((p[0] == '{' || p[0] == '}') && p[1] == p[0]) {
-			sb_put(&b, p, 1); /* "{{" or "}}" */
-			p += 2;
-		} else if (*p == '}') {
+		if (*p == '}') {
 			sb_put(&b, p++, 1); /* a lone "}" is literal */
 		} else if (*p == '{' && expand_brace(&b, &p, arg, ctx, err, errlen) < 0) {
 			free(b.p);

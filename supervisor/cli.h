@@ -89,11 +89,12 @@ struct sup_expand_ctx {
  * when the tag is not given.  Keys compare case-insensitively. */
 const char *sup_tag_value(const struct sup_opts *o, const char *key, int index);
 
-/* Replaces {ip} {index} {boot} {tag:KEY} {peers} {ip:N} in arg.  Returns a
- * malloc'd string, or NULL with err set ("unknown placeholder {x}", "{ip:7}:
- * no such server", "{tag:zone}: no --tag zone").  "{{" and "}}" stand for
- * literal braces.  Server IP i is 10.0.1.(i+1); workload j is 10.0.0.(j+1);
- * {peers} is every server IP, comma-separated. */
+/* Replaces {ip} {index} {boot} {tag:KEY} {peers} {ip:N} in arg and leaves
+ * every other brace alone (awk, perl and JSON arguments keep theirs).
+ * Returns a malloc'd string, or NULL with err set for a placeholder that
+ * cannot be filled ("{ip:7}: no such server", "{tag:zone}: no --tag zone",
+ * "malformed placeholder {ip:x}").  Server IP i is 10.0.1.(i+1); workload j
+ * is 10.0.0.(j+1); {peers} is every server IP, comma-separated. */
 char *sup_expand(const char *arg, const struct sup_expand_ctx *ctx, char *err, size_t errlen);
 
 /* The virtual IPv4 address (host byte order) of server i or workload j. */

@@ -74,6 +74,7 @@ static void free_run(struct sup_run *R)
 	free(R->procs);
 	free(R->nodes);
 	sup_events_free(R);
+	sup_timers_free(R);
 	sup_faults_free(R);
 }
 

@@ -96,6 +96,7 @@ struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *pare
 	p->parent = parent;
 	p->boot = nd->boot;
 	p->seed = sup_rand(R);
+	p->start_ns = R->now;
 	if (parent)
 		snprintf(p->name, sizeof p->name, "%s", parent->name);
 	R->procs[R->nprocs++] = p;
@@ -188,6 +189,7 @@ void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)
 		return;
 	p->exited = true;
 	p->status = status;
+	sup_timers_proc_exited(R, p);
 	for (int i = 0; i < R->nthreads; i++)
 		if (R->threads[i]->proc == p)
 			sup_thread_dead(R, R->threads[i]);

@@ -190,6 +190,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 		for (int i = 0; i < R->nthreads; i++) /* exec ended every other thread */
 			if (R->threads[i]->proc == p && R->threads[i] != t)
 				sup_thread_dead(R, R->threads[i]);
+		sup_timers_exec(R, p);
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.rep.now = R->now;
@@ -210,6 +211,8 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.preempt = R->o->preempt_permille;
 	cfg.trace_calls = R->o->verbosity >= 2;
 	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
+	cfg.node_seed = (R->seed ^ 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1)) +
+			(uint64_t)p->boot * 0xbf58476d1ce4e5b9ULL;
 	sup_trace_ev(R, p, t->vtid, "start", "s", "program", p->name);
 	if (send(t->sock, &cfg, sizeof cfg, MSG_NOSIGNAL) < 0 && !p->exited)
 		sup_proc_exited(R, p, death_status(p));
@@ -338,6 +341,8 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		const int64_t *a = m->rq.a;
 		bool parked = true;
+		if (m->rq.flags & SIM_REQ_DIRTY)
+			R->gen++;
 		switch (m->rq.op) {
 		case SIM_HELLO:
 			if (a[0] != SIM_PROTO_VERSION) {
@@ -359,8 +364,6 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			R->gen++;
 			break;
 		case SIM_POLL:
-			if (a[1])
-				R->gen++;
 			t->state = T_POLL;
 			t->gen_seen = R->gen;
 			t->deadline = a[0];
@@ -496,6 +499,36 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		}
+		case SIM_TIMER_CREATE:
+			reply(R, t, sup_timer_create(R, t, a, &m->fd), NULL);
+			parked = false;
+			break;
+		case SIM_TIMER_SET: case SIM_TIMER_GET: case SIM_TGKILL: case SIM_PROCINFO: {
+			int64_t out[4] = { 0 }, ret;
+			if (m->rq.op == SIM_TIMER_SET)
+				ret = sup_timer_set(R, t, a, out);
+			else if (m->rq.op == SIM_TIMER_GET)
+				ret = sup_timer_get(R, t, a, out);
+			else if (m->rq.op == SIM_TGKILL)
+				ret = sup_tgkill(R, t, a, m->payload, m->plen, out);
+			else
+				ret = sup_procinfo(R, t, a, out);
+			reply(R, t, ret, out);
+			parked = false;
+			break;
+		}
+		case SIM_TIMER_DELETE:
+			reply(R, t, sup_timer_delete(R, t, a), NULL);
+			parked = false;
+			break;
+		case SIM_TIMER_DUP:
+			reply(R, t, sup_timer_dup(R, t, a), NULL);
+			parked = false;
+			break;
+		case SIM_THREAD_TID:
+			sup_thread_tid(R, t, a);
+			parked = false;
+			break;
 		default:
 			reply(R, t, -ENOSYS, NULL);
 			parked = false;

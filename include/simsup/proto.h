@@ -29,8 +29,8 @@ enum sim_op {
 	SIM_HELLO = 1,     /* first message of an image. a0=version a1=real pid a2=1 if after exec */
 	SIM_YIELD,         /* give up the turn, stay runnable */
 	SIM_SLEEP,         /* park until a0 (virtual ns); a1=1 if interruptible by signal */
-	SIM_POLL,          /* local objects not ready: park until something else ran or a0 (-1: none).
-	                      a1=1 if this thread changed local state since its last request */
+	SIM_POLL,          /* local objects not ready: park until another thread changed
+	                      something (a request with SIM_REQ_DIRTY) or a0 (-1: none) */
 	SIM_FUTEX_WAIT,    /* a0=uaddr a1=deadline (-1 none) a2=bitset. ret 0 | -ETIMEDOUT */
 	SIM_FUTEX_WAKE,    /* a0=uaddr a1=max a2=bitset. ret: woken */
 	SIM_FUTEX_REQUEUE, /* a0=uaddr a1=nwake a2=uaddr2 a3=nrequeue. ret: woken+requeued */
@@ -78,7 +78,8 @@ enum sim_timer_kind {
 };
 
 struct sim_req {
-	uint32_t op;
+	uint16_t op;
+	uint16_t flags;    /* SIM_REQ_* */
 	uint32_t len;      /* payload bytes after the header */
 	int64_t now;       /* the thread's view of virtual time (ns) when it sent this */
 	int64_t a[6];
@@ -86,6 +87,11 @@ struct sim_req {
 };
 
 #define SIM_PAYLOAD_MAX 4000
+
+/* The sender changed something other threads may wait for (wrote a pipe,
+ * closed an fd, created a file) since its previous request: parked pollers
+ * must retry. */
+#define SIM_REQ_DIRTY 1
 
 /* Reply, and grant of the turn. */
 struct sim_rep {

@@ -25,7 +25,7 @@ Test(cli_errors, bad_duration) { expect_usage_error("--time-limit 5q -- true", "
 Test(cli_errors, bad_seed) { expect_usage_error("--seed -3 -- true", "--seed"); }
 Test(cli_errors, unknown_option) { expect_usage_error("--frobnicate -- true", "--frobnicate"); }
 Test(cli_errors, missing_command) { expect_usage_error("--seed 1", "command"); }
-Test(cli_errors, bad_placeholder) { expect_usage_error("-- echo {nope}", "{nope}"); }
+Test(cli_errors, bad_placeholder) { expect_usage_error("-- echo {ip:9}", "{ip:9}"); }
 Test(cli_errors, missing_program) { expect_usage_error("-- /nonexistent/prog", "no such file"); }
 Test(cli_errors, directory_program) { expect_usage_error("-- /tmp", "directory"); }
 
