@@ -19,6 +19,11 @@
  *   handoff N sud-futex      as sud-seqpacket with the futex hand-off: the
  *                            floor for the shared-memory channel of
  *                            DESIGN.md §4
+ *
+ * A suffix "+tsc" makes the child trap rdtsc (prctl PR_SET_TSC,
+ * PR_TSC_SIGSEGV) as simsup's shim does (interposer/rdtsc.c); "+tsc2" does it
+ * in both processes.  The kernel toggles CR4.TSD on every switch between a
+ * task that traps rdtsc and one that does not, which is expensive in a VM.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -115,11 +120,18 @@ static void arm_sud(void)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: handoff N futex|seqpacket|sud-seqpacket|sud-futex\n");
+		fprintf(stderr, "usage: handoff N futex|seqpacket|sud-seqpacket|sud-futex[+tsc|+tsc2]\n");
 		return 2;
 	}
 	long n = atol(argv[1]);
-	const char *mode = argv[2];
+	char mode[64];
+	snprintf(mode, sizeof mode, "%s", argv[2]);
+	char *plus = strchr(mode, '+');
+	int tsc = 0; /* 1: the child traps rdtsc, 2: both */
+	if (plus) {
+		tsc = !strcmp(plus, "+tsc") ? 1 : !strcmp(plus, "+tsc2") ? 2 : -1;
+		*plus = 0;
+	}
 	int sud = !strncmp(mode, "sud-", 4);
 	const char *kind = sud ? mode + 4 : mode;
 	int sv[2] = { -1, -1 };
@@ -132,7 +144,10 @@ int main(int argc, char **argv)
 			return 1;
 		atomic_store(word, 0);
 	} else {
-		fprintf(stderr, "handoff: unknown mode %s\n", mode);
+		tsc = -1;
+	}
+	if (tsc < 0) {
+		fprintf(stderr, "handoff: unknown mode %s\n", argv[2]);
 		return 2;
 	}
 	pid_t p = fork();
@@ -140,6 +155,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (p == 0) {
 		sock = sv[1];
+		if (tsc >= 1 && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+			_exit(1);
 		if (sud) {
 			arm_sud();
 			sel = 1;
@@ -152,6 +169,8 @@ int main(int argc, char **argv)
 		}
 		_exit(0);
 	}
+	if (tsc == 2 && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+		return 1;
 	for (long i = 0; i < n; i++) {
 		if (sv[0] >= 0) {
 			struct pollfd pf = { .fd = sv[0], .events = POLLIN };
@@ -167,6 +186,8 @@ int main(int argc, char **argv)
 	}
 	int st;
 	waitpid(p, &st, 0);
-	printf("%ld %s hand-offs\n", n, mode);
+	if (tsc == 2)
+		prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+	printf("%ld %s hand-offs\n", n, argv[2]);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }

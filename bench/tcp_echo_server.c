@@ -8,11 +8,17 @@
  * 'E' echoes everything back until EOF; 'S' swallows everything until EOF
  * and then answers with the byte count (8 bytes, native order).  Exits
  * after NCONN connections (default: never).
+ *
+ * It waits for a connection in poll() and then accepts it: at the time of
+ * writing a plain blocking accept() on a virtual listener blocked in the
+ * kernel under simsup (the watchdog ended the run); reads and writes on
+ * the connection are plain blocking calls.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +75,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long i = 0; nconn < 0 || i < nconn; i++) {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		if (poll(&pf, 1, -1) < 0) {
+			perror("tcp_echo_server: poll");
+			return 1;
+		}
 		int c = accept(s, NULL, NULL);
 		if (c < 0) {
 			perror("tcp_echo_server: accept");

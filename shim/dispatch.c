@@ -67,6 +67,9 @@ static long open_call(struct sim_call *c)
 {
 	bool at = c->nr != SYS_open;
 	const char *path = (const char *)A(at ? 1 : 0);
+	long pfd;
+	if (shim_pseudo_open(path, (int)A(at ? 2 : 1), &pfd))
+		return pfd;
 	if (is_entropy_path(path)) {
 		int flags = (int)A(at ? 2 : 1);
 		long fd = sys4(SYS_openat, AT_FDCWD, "/dev/null", flags & ~O_CREAT, 0);
@@ -141,33 +144,9 @@ static long dup_call(struct sim_call *c)
 	if (r >= 0) {
 		shim_fd_forget((int)r);
 		shim_fd_set_random((int)r, shim_fd_random((int)A(0)));
+		shim_timerfd_dup((int)A(0), (int)r);
 	}
 	return r;
-}
-
-static long kill_call(struct sim_call *c)
-{
-	long pid, sig, tid = 0;
-	if (c->nr == SYS_kill) {
-		pid = (int)A(0);
-		sig = (int)A(1);
-	} else if (c->nr == SYS_tgkill) {
-		pid = (int)A(0);
-		tid = (int)A(1);
-		sig = (int)A(2);
-	} else { /* tkill: thread id only */
-		pid = shim_proc.cfg.vpid;
-		tid = (int)A(0);
-		sig = (int)A(1);
-	}
-	if (sig < 0 || sig > 64)
-		return -EINVAL;
-	if (pid == shim_proc.cfg.vpid && (tid == 0 || tid == shim_self.vtid)) {
-		/* to itself: the kernel delivers it when this trap returns */
-		long rp = sys0(SYS_getpid);
-		return tid ? sys3(SYS_tgkill, rp, sys0(SYS_gettid), sig) : sys2(SYS_kill, rp, sig);
-	}
-	return shim_call(SIM_KILL, pid, sig, tid, 0);
 }
 
 static long affinity_call(struct sim_call *c)
@@ -238,6 +217,11 @@ static long refuse(struct sim_call *c, const char *what, long err)
 
 static long dispatch(struct sim_call *c)
 {
+	long net_r;
+	if (c->nr == SYS_uname) /* the whole utsname, not only the node name (pseudo.c) */
+		return shim_host_query(c);
+	if (shim_net_call(c, &net_r)) /* virtual sockets (net.c) */
+		return net_r;
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
 	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));
@@ -293,7 +277,10 @@ static long dispatch(struct sim_call *c)
 	case SYS_exit: shim_thread_exit((int)A(0));
 	case SYS_exit_group: shim_exit_group((int)A(0));
 	case SYS_futex: return shim_futex(c);
-	case SYS_kill: case SYS_tgkill: case SYS_tkill: return kill_call(c);
+	case SYS_kill: case SYS_tgkill: case SYS_tkill: return shim_kill(c);
+	case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo: return shim_kill(c);
+	case SYS_pidfd_open: case SYS_pidfd_send_signal:
+		return refuse(c, "pidfd: process fds would name host pids (kill/waitpid work)", -ENOSYS);
 	case SYS_rt_sigaction: return shim_sigaction((int)A(0), (void *)A(1), (void *)A(2));
 	case SYS_rt_sigprocmask: return shim_sigprocmask(c);
 	case SYS_sched_yield: shim_yield(); return 0;
@@ -304,9 +291,14 @@ static long dispatch(struct sim_call *c)
 		return pass(c);
 	case SYS_io_uring_setup: case SYS_io_uring_enter: case SYS_io_uring_register:
 		return refuse(c, "io_uring is not simulated (programs fall back to epoll)", -ENOSYS);
-	case SYS_alarm: case SYS_setitimer: case SYS_timer_create: case SYS_timerfd_create:
-		return refuse(c, "timers that raise signals or fds in real time are not simulated yet",
-			      -ENOSYS);
+	case SYS_alarm: case SYS_setitimer: case SYS_getitimer: case SYS_timer_create:
+	case SYS_timer_settime: case SYS_timer_gettime: case SYS_timer_getoverrun:
+	case SYS_timer_delete: case SYS_timerfd_create: case SYS_timerfd_settime:
+	case SYS_timerfd_gettime:
+		return shim_timer_call(c);
+	case SYS_uname: case SYS_sysinfo: case SYS_getrusage: case SYS_times:
+		return shim_host_query(c);
+	case SYS_getdents64: return shim_getdents64(c);
 	case SYS_rt_sigsuspend: case SYS_pause: return shim_sigsuspend(c);
 	case SYS_rt_sigtimedwait: return shim_sigtimedwait(c);
 	}

@@ -134,6 +134,9 @@ int shim_fd_random(int fd);                  /* 1 if fd reads the seeded stream 
 void shim_fd_set_random(int fd, bool on);
 void shim_fd_forget(int fd);                 /* fd was closed or replaced */
 int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
+/* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
+ * socket() itself.  true with *ret set when it handled the call. */
+bool shim_net_call(struct sim_call *c, long *ret);
 
 /* shim/block.c */
 struct pollfd;
@@ -168,6 +171,17 @@ _Noreturn void shim_exit_group(int status);
 _Noreturn void shim_thread_exit(int status);
 long shim_wait(struct sim_call *c);
 long shim_futex(struct sim_call *c);
+/* shim/signal.c: kill/tgkill/tkill/rt_[tg]sigqueueinfo with virtual ids */
+long shim_kill(struct sim_call *c);
+void shim_thread_started(unsigned long flags, int *ptid, int vtid, long real_tid);
+/* shim/timer.c: alarm, [gs]etitimer, timer_*, timerfd_* in virtual time */
+long shim_timer_call(struct sim_call *c);
+void shim_timerfd_forget(int fd);            /* fd closed or replaced */
+void shim_timerfd_dup(int oldfd, int newfd);
+/* shim/pseudo.c: host-leaking pseudo-files and host queries, virtualized */
+bool shim_pseudo_open(const char *path, int flags, long *fd); /* true: handled, *fd set */
+long shim_host_query(struct sim_call *c);   /* uname, sysinfo, getrusage, times */
+long shim_getdents64(struct sim_call *c);   /* hides the shim's fds in /proc/self/fd */
 /* shim/init.c */
 void shim_init(void);
 extern int shim_state; /* 0: not yet initialized, 1: initializing, 2: done */

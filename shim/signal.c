@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -93,4 +94,149 @@ long shim_sigtimedwait(struct sim_call *c)
 			return -EAGAIN;
 		shim_call(SIM_SIGWAIT, deadline, 0, 0, 0);
 	}
+}
+
+/* ---- sending signals ---- */
+
+/* The siginfo the kernel would have made for kill/tgkill from this
+ * process, with its virtual pid: queued by the shim itself (a process may
+ * give its own signals any si_code), so no real pid reaches the program. */
+static void own_siginfo(siginfo_t *si, int sig, int code)
+{
+	memset(si, 0, sizeof *si);
+	si->si_signo = sig;
+	si->si_code = code;
+	si->si_pid = shim_proc.cfg.vpid;
+	si->si_uid = (uid_t)sys0(SYS_getuid);
+}
+
+/* Queues si: to thread tid of process pid (real ids), or to the process
+ * (tid 0).  The kernel lets a thread claim SI_USER/SI_TKILL only for
+ * signals to itself; to another thread of the process the same signal goes
+ * as SI_QUEUE, still with the virtual pid. */
+static long queue_real(long pid, long tid, int sig, siginfo_t *si)
+{
+	long r = tid ? sys4(SYS_rt_tgsigqueueinfo, pid, tid, sig, si)
+		     : sys3(SYS_rt_sigqueueinfo, pid, sig, si);
+	if (r == -EPERM && (si->si_code == SI_USER || si->si_code == SI_TKILL)) {
+		si->si_code = SI_QUEUE;
+		r = queue_real(pid, tid, sig, si);
+	}
+	return r;
+}
+
+static bool blocked_here(int sig)
+{
+	uint64_t mask = shim_self.mask ? *shim_self.mask : 0;
+	return sig > 0 && (mask >> (sig - 1)) & 1;
+}
+
+/* A signal for this process as a whole, queued here.  The kernel delivers
+ * it when the first thread that does not block it returns from its trap:
+ * this one, unless its own mask blocks it; then the other threads' waits
+ * are interrupted so that one of them can take it. */
+static long to_own_process(int sig, siginfo_t *si)
+{
+	long rp = sys0(SYS_getpid);
+	if (sig == 0)
+		return 0;
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return sys2(SYS_kill, rp, sig);
+	long r = queue_real(rp, 0, sig, si);
+	if (r == 0 && blocked_here(sig))
+		shim_call(SIM_TGKILL, shim_proc.cfg.vpid, 0, sig, 0);
+	return r;
+}
+
+/* A signal for thread `tid` of process `pid` (0: find the thread on the
+ * node), or for the process itself (tid 0) when it is another process.
+ * info: the program's siginfo (sigqueue), or NULL for tgkill/tkill. */
+static long to_thread(long pid, long tid, int sig, const siginfo_t *info)
+{
+	siginfo_t si;
+	if (info)
+		si = *info;
+	else
+		own_siginfo(&si, sig, SI_TKILL);
+	bool own = pid == shim_proc.cfg.vpid;
+	if (own && tid == shim_self.vtid) {
+		if (sig == 0)
+			return 0;
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return sys2(SYS_kill, sys0(SYS_getpid), sig);
+		return queue_real(sys0(SYS_getpid), sys0(SYS_gettid), sig, &si);
+	}
+	if (sig == SIGKILL && pid > 0 && !own)
+		return shim_call(SIM_KILL, pid, sig, 0, 0);
+	struct sim_req rq = { .op = SIM_TGKILL, .a = { pid, tid, sig, info != NULL } };
+	struct sim_rep rep;
+	if (info)
+		rq.len = sizeof si;
+	long r = shim_request(&rq, &si, -1, &rep);
+	if (r != 1)
+		return r;
+	/* a thread of this process: queue it ourselves, with the exact siginfo */
+	if (sig == 0)
+		return 0;
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return sys2(SYS_kill, rep.a[0], sig);
+	return queue_real(rep.a[0], rep.a[1], sig, &si);
+}
+
+/* kill, tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo with virtual ids. */
+long shim_kill(struct sim_call *c)
+{
+	long *a = c->a;
+	long pid, tid = 0, sig;
+	const siginfo_t *info = NULL;
+	switch (c->nr) {
+	case SYS_kill: pid = (int)a[0]; sig = (int)a[1]; break;
+	case SYS_tgkill: pid = (int)a[0]; tid = (int)a[1]; sig = (int)a[2]; break;
+	case SYS_tkill: pid = 0; tid = (int)a[0]; sig = (int)a[1]; break;
+	case SYS_rt_sigqueueinfo: pid = (int)a[0]; sig = (int)a[1]; info = (void *)a[2]; break;
+	case SYS_rt_tgsigqueueinfo:
+		pid = (int)a[0]; tid = (int)a[1]; sig = (int)a[2]; info = (void *)a[3];
+		break;
+	default: return -ENOSYS;
+	}
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (info && !a[c->nr == SYS_rt_sigqueueinfo ? 2 : 3])
+		return -EFAULT;
+	if (c->nr == SYS_tkill && tid == shim_self.vtid)
+		pid = shim_proc.cfg.vpid;
+	if (c->nr == SYS_tgkill || c->nr == SYS_tkill || c->nr == SYS_rt_tgsigqueueinfo) {
+		if (tid <= 0 || (c->nr != SYS_tkill && pid <= 0))
+			return -EINVAL;
+		return to_thread(pid, tid, (int)sig, info);
+	}
+	if (pid == shim_proc.cfg.vpid) {
+		siginfo_t si;
+		if (info)
+			si = *info;
+		else
+			own_siginfo(&si, (int)sig, SI_USER);
+		return to_own_process((int)sig, &si);
+	}
+	/* another process: queued by the supervisor with the sender's virtual
+	 * pid (si_code SI_QUEUE: the kernel keeps SI_USER for the sender
+	 * itself); SIGKILL, process groups and everyone: SIM_KILL */
+	if (pid > 0 && sig != SIGKILL)
+		return to_thread(pid, 0, (int)sig, info);
+	return shim_call(SIM_KILL, pid, sig, 0, 0);
+}
+
+/* Called by thread.c right after a clone made thread vtid (kernel tid
+ * real_tid): the supervisor learns the kernel tid, so that signals reach
+ * exactly this thread, and the tid the kernel wrote for pthread
+ * (CLONE_PARENT_SETTID: struct pthread's tid, which pthread_kill and
+ * glibc's timer helper pass to tgkill and timer_create) becomes the virtual
+ * one that gettid() returns.  The new thread has not run yet, so nothing
+ * has used the kernel's value. */
+void shim_thread_started(unsigned long flags, int *ptid, int vtid, long real_tid)
+{
+	struct sim_req rq = { .op = SIM_THREAD_TID, .a = { vtid, real_tid } };
+	shim_request(&rq, NULL, -1, NULL);
+	if ((flags & CLONE_PARENT_SETTID) && ptid)
+		__atomic_store_n(ptid, vtid, __ATOMIC_SEQ_CST);
 }

@@ -124,6 +124,9 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 		shim_fd_disown(sv[1]);
 		shim_call(SIM_THREAD_EXIT, 0, 0, 0, (long)vtid);
 	}
+	if (r > 0)
+		shim_thread_started(flags, ca ? (int *)(uintptr_t)ca->parent_tid : (int *)c->a[2],
+				    (int)vtid, r);
 	return r;
 }
 

@@ -58,6 +58,7 @@ enum {
 	OPT_JUNIT,
 	OPT_TIMELINE,
 	OPT_PCAP,
+	OPT_LATENCY,
 };
 
 #define SHORT_OPTS "+:vqhj:"
@@ -92,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -133,6 +135,12 @@ static const char usage_text[] =
 "                        (docs/faults.md)\n"
 "  --chaos-duration DUR  length of the chaos phase; then all heals (default 60s)\n"
 "  --servers-may-exit    a server that exits by itself does not fail the run\n"
+"  --latency MIN:MAX[:TAILPCT:TAILMAX]\n"
+"                        network latency of each delivery: uniform in MIN-MAX,\n"
+"                        except TAILPCT percent of them in MAX-TAILMAX\n"
+"                        (default 100us:800us:0.1:100ms; MIN:MAX alone: no\n"
+"                        tail).  Same-node traffic takes 10-30us\n"
+"                        (docs/network.md)\n"
 "  --check-determinism   run again with the same seed and fail if the two\n"
 "                        runs differ\n"
 "  -v, --verbose         say more (repeat for even more)\n"
@@ -613,6 +621,64 @@ static int opt_list(char ***list, int *count, const char *name, const char *arg,
 	return 0;
 }
 
+/* A percentage with up to four decimals ("0.1", "2.5%", "100") in parts
+ * per million.  0 | -1. */
+static int parse_ppm(const char *s, int64_t *ppm)
+{
+	int64_t whole = 0, frac = 0, scale = 10000;
+
+	if (!is_digit(*s))
+		return -1;
+	for (; is_digit(*s); s++)
+		if ((whole = whole * 10 + (*s - '0')) > 100)
+			return -1;
+	if (*s == '.') {
+		if (!is_digit(*++s))
+			return -1;
+		for (; is_digit(*s); s++) {
+			scale /= 10;
+			if (scale == 0)
+				return -1;
+			frac += (*s - '0') * scale;
+		}
+	}
+	if (*s == '%')
+		s++;
+	*ppm = whole * 10000 + frac;
+	return *s || *ppm > 1000000 ? -1 : 0;
+}
+
+/* --latency MIN:MAX[:TAILPCT:TAILMAX] */
+static int opt_latency(struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	char *copy = strdup(arg), *part[5] = { 0 }, *save = NULL;
+	int k = 0, r = -1;
+	int64_t mn, mx, tail = 0, tmax;
+
+	if (!copy)
+		return -1;
+	for (char *p = strtok_r(copy, ":", &save); p && k < 5; p = strtok_r(NULL, ":", &save))
+		part[k++] = p;
+	if ((k == 2 || k == 4) && sup_parse_duration(part[0], &mn) == 0 &&
+	    sup_parse_duration(part[1], &mx) == 0 && mn <= mx) {
+		tmax = mx;
+		if (k == 2 || (parse_ppm(part[2], &tail) == 0 &&
+			       sup_parse_duration(part[3], &tmax) == 0 && tmax >= mx))
+			r = 0;
+	}
+	free(copy);
+	if (r < 0) {
+		bad_arg(err, n, "--latency", arg, "MIN:MAX[:TAILPCT:TAILMAX] such as "
+			"100us:800us:0.1:100ms (MIN <= MAX <= TAILMAX, TAILPCT 0 to 100)");
+		return -1;
+	}
+	o->lat_min_ns = mn;
+	o->lat_max_ns = mx;
+	o->lat_tail_ppm = tail;
+	o->lat_tail_max_ns = tmax;
+	return 0;
+}
+
 /* sweeps and outputs: defined below */
 static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size_t n);
 static int check_sweep(struct sup_opts *o, char *err, size_t n);
@@ -629,6 +695,10 @@ static void set_defaults(struct sup_opts *o)
 	o->watchdog_ns = 10 * NS_PER_S;
 	o->jobs = 1;
 	o->chaos_duration_ns = 60 * NS_PER_S;
+	o->lat_min_ns = 100000;
+	o->lat_max_ns = 800000;
+	o->lat_tail_ppm = 1000;
+	o->lat_tail_max_ns = 100000000;
 }
 
 /* One option.  0 | 1 (help or version printed) | -1. */
@@ -652,6 +722,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_CHAOS_DURATION:
 		return opt_duration("--chaos-duration", arg, &o->chaos_duration_ns, err, n);
 	case OPT_SERVERS_MAY_EXIT: o->servers_may_exit = true; return 0;
+	case OPT_LATENCY: return opt_latency(o, arg, err, n);
 	case OPT_TIME_LIMIT: return opt_duration("--time-limit", arg, &o->time_limit_ns, err, n);
 	case OPT_TICK: return opt_duration("--tick", arg, &o->tick_ns, err, n);
 	case OPT_WATCHDOG: return opt_duration("--watchdog", arg, &o->watchdog_ns, err, n);
@@ -1124,6 +1195,7 @@ static bool replay_drops(int c)
 	case OPT_SEED: case OPT_SEEDS: case OPT_ITERATIONS: case 'j': case OPT_SHARD:
 	case OPT_FAIL_FAST: case OPT_BUDGET: case OPT_RUN_DIR: case OPT_JUNIT:
 	case OPT_TIMELINE: case OPT_PCAP:
+	case 'q': /* a sweep's quiet; the replay is for looking closely */
 		return true;
 	default:
 		return false;

@@ -52,6 +52,10 @@ struct sup_opts {
 	char *junit;               /* --junit FILE */
 	char *timeline;            /* --timeline FILE */
 	char *pcap;                /* --pcap FILE */
+	/* the network's latency (docs/network.md): --latency MIN:MAX[:TAILPCT:TAILMAX] */
+	int64_t lat_min_ns, lat_max_ns; /* most deliveries (100us:800us) */
+	int64_t lat_tail_ppm;           /* deliveries per million in the tail (1000: 0.1%) */
+	int64_t lat_tail_max_ns;        /* the tail's upper end (100ms) */
 };
 
 struct sup_seed_range {
@@ -66,7 +70,7 @@ void sup_cli_free(struct sup_opts *o);
 /* The command line that replays one seed of this command line: "simsup
  * --seed SEED" and every argument except those that choose seeds, run
  * directories and output files (--seed, --seeds, --iterations, -j, --shard,
- * --fail-fast, --budget, --run-dir, --junit, --timeline, --pcap), quoted
+ * --fail-fast, --budget, --run-dir, --junit, --timeline, --pcap) and -q, quoted
  * for a POSIX shell.  argv must have parsed.  Returns a malloc'd string. */
 char *sup_cli_replay(int argc, char **argv, uint64_t seed);
 

@@ -1,8 +1,10 @@
 /*
- * main.c — simsup: parse the command line, check the program, run the seed
- * (twice with --check-determinism), report the verdict.
+ * main.c — simsup: parse the command line, check the program, then run one
+ * seed (twice with --check-determinism) and report its verdict, or hand a
+ * sweep of many seeds to sweep.c.
  *
- * Exit status: 0 pass, 1 the run failed, 2 usage or setup error.
+ * Exit status, the same for one seed and a sweep: 0 pass, 1 a run failed,
+ * 2 usage or setup error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +26,10 @@
 
 #include "cli.h"
 #include "elfcheck.h"
+#include "junit.h"
+#include "report.h"
 #include "sup.h"
+#include "sweep.h"
 
 #ifndef SIMSUP_PKGLIBDIR
 #define SIMSUP_PKGLIBDIR "/usr/local/lib/x86_64-linux-gnu/simsup"
@@ -66,33 +71,9 @@ static char *find_lib(void)
 
 static void print_replay(int argc, char **argv, uint64_t seed)
 {
-	fprintf(stderr, "simsup: replay with: simsup --seed %llu", (unsigned long long)seed);
-	bool skip = false;
-	for (int i = 1; i < argc; i++) {
-		if (skip) {
-			skip = false;
-			continue;
-		}
-		if (!strcmp(argv[i], "--seed") || !strcmp(argv[i], "--run-dir")) {
-			skip = true;
-			continue;
-		}
-		if (!strncmp(argv[i], "--seed=", 7) || !strncmp(argv[i], "--run-dir=", 10))
-			continue;
-		bool plain = argv[i][0] != 0;
-		for (const char *s = argv[i]; *s; s++)
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:{}@%+", *s))
-				plain = false;
-		if (plain) {
-			fprintf(stderr, " %s", argv[i]);
-		} else {
-			fputs(" '", stderr);
-			for (const char *s = argv[i]; *s; s++)
-				*s == '\'' ? fputs("'\\''", stderr) : fputc(*s, stderr);
-			fputc('\'', stderr);
-		}
-	}
-	fputc('\n', stderr);
+	char *cmd = sup_cli_replay(argc, argv, seed);
+	fprintf(stderr, "simsup: replay with: %s\n", cmd ? cmd : "(out of memory)");
+	free(cmd);
 }
 
 static char *make_run_dir(const struct sup_opts *o, uint64_t seed, const char *suffix)
@@ -108,6 +89,46 @@ static char *make_run_dir(const struct sup_opts *o, uint64_t seed, const char *s
 		     (unsigned long long)seed) < 0)
 		return NULL;
 	return mkdtemp(dir);
+}
+
+/* --timeline, --pcap ({seed} in the name allowed) and --junit for one
+ * seed.  0 | -1 when a file could not be written. */
+static int write_single_outputs(const struct sup_opts *o, int argc, char **argv, const char *prog,
+				uint64_t seed, const char *dir, const struct sup_result *res,
+				int verdict, time_t started)
+{
+	char from[4096], err[512];
+	int rc = 0;
+	const char *outs[2][2] = { { o->timeline, "timeline.json" }, { o->pcap, "net.pcap" } };
+	for (int i = 0; i < 2; i++) {
+		if (!outs[i][0])
+			continue;
+		char *to = sup_output_path(outs[i][0], seed);
+		snprintf(from, sizeof from, "%s/%s", dir, outs[i][1]);
+		if (!to || sup_copy_file(from, to, err, sizeof err) < 0) {
+			fprintf(stderr, "simsup: %s\n", to ? err : "out of memory");
+			rc = -1;
+		}
+		free(to);
+	}
+	if (!o->junit)
+		return rc;
+	struct sup_seed_result r = {
+		.seed = seed, .outcome = res->interrupted ? SUP_STOPPED : verdict ? SUP_FAILED : SUP_PASSED,
+		.virtual_ns = res->virtual_ns, .wall_ns = res->wall_ns,
+		.kind = (char *)res->kind, .why = (char *)res->why,
+	};
+	snprintf(r.hash, sizeof r.hash, "%s", res->hash);
+	struct sup_sweep_report s = {
+		.o = o, .argc = argc, .argv = argv, .prog = prog, .r = &r, .n = 1, .total = 1,
+		.wall_ns = res->wall_ns, .started = started, .run_dir = dir, .single = true,
+		.stopped = res->interrupted ? "interrupted" : NULL,
+	};
+	if (sup_junit_write(&s, o->junit, err, sizeof err) < 0) {
+		fprintf(stderr, "simsup: %s\n", err);
+		rc = -1;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -138,6 +159,14 @@ int main(int argc, char **argv)
 	if (!lib)
 		return sup_setup_error("cannot find libsimsup.so (looked at $SIMSUP_LIB, next to simsup, "
 				   "and in %s)", SIMSUP_PKGLIBDIR);
+	if (o.sweep) {
+		struct sup_sweep_args a = { &o, lib, prog_abs, argc, argv };
+		int rc = sup_sweep(&a);
+		free(lib);
+		free(prog_abs);
+		sup_cli_free(&o);
+		return rc;
+	}
 	uint64_t seed = o.seed;
 	if (!o.seed_set && getrandom(&seed, sizeof seed, 0) != sizeof seed)
 		return sup_setup_error("cannot pick a random seed");
@@ -163,8 +192,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int runs = o.check_determinism ? 2 : 1;
-	char hash[2][33];
+	char hash[2][33], *first_dir = NULL;
 	int verdict = 0;
+	time_t started = time(NULL);
+	struct sup_result res0 = { 0 };
 	for (int i = 0; i < runs; i++) {
 		char *dir = make_run_dir(&o, seed, i ? ".again" : "");
 		if (!dir)
@@ -179,20 +210,34 @@ int main(int argc, char **argv)
 		verdict |= v;
 		if (o.verbosity >= 0)
 			fprintf(stderr, "simsup: trace hash %s\n", hash[i]);
-		free(dir);
+		if (i == 0) {
+			res0 = res;
+			first_dir = dir;
+		} else {
+			free(dir);
+		}
 	}
 	if (runs == 2 && strcmp(hash[0], hash[1])) {
 		fprintf(stderr, "simsup: NOT DETERMINISTIC: seed %llu gave trace hashes %s and %s\n",
 			(unsigned long long)seed, hash[0], hash[1]);
+		if (!verdict) {
+			snprintf(res0.kind, sizeof res0.kind, "not deterministic");
+			snprintf(res0.why, sizeof res0.why, "two runs gave trace hashes %s and %s",
+				 hash[0], hash[1]);
+		}
 		verdict = 1;
 	} else if (runs == 2 && o.verbosity >= 0) {
 		fprintf(stderr, "simsup: deterministic: both runs of seed %llu gave %s\n",
 			(unsigned long long)seed, hash[0]);
 	}
+	int status = verdict ? 1 : 0;
+	if (write_single_outputs(&o, argc, argv, prog_abs, seed, first_dir, &res0, verdict, started) < 0)
+		status = 2;
 	if (verdict)
 		print_replay(argc, argv, seed);
+	free(first_dir);
 	free(lib);
 	free(prog_abs);
 	sup_cli_free(&o);
-	return verdict ? 1 : 0;
+	return status;
 }

@@ -164,14 +164,18 @@ static void report_logs(const struct sup_run *R, FILE *f)
 	}
 }
 
-void sup_report_run(const struct sup_run *R, FILE *f, bool tails)
+void sup_report_run(const struct sup_run *R, FILE *f, int flags)
 {
 	fprintf(f, "failure: %s\n", R->why[0] ? R->why : "(no reason recorded)");
 	fprintf(f, "kind: %s\n", R->kind[0] ? R->kind : "failed");
 	fprintf(f, "seed %llu, at %.6fs of virtual time\n", (unsigned long long)R->seed, R->now / 1e9);
 	report_events(R, f);
-	report_backtraces(R, f);
-	if (tails)
+	if (flags & SUP_REPORT_BACKTRACES)
+		report_backtraces(R, f);
+	const char *faults = sup_faults_log((struct sup_run *)R);
+	if (faults)
+		fprintf(f, "faults before the failure:\n%s", faults);
+	if (flags & SUP_REPORT_TAILS)
 		report_logs(R, f);
 }
 
@@ -264,6 +268,8 @@ void sup_report_sweep(const struct sup_sweep_report *s, FILE *f)
 		if (!first && r->outcome == SUP_FAILED)
 			first = r;
 	}
+	if (s->o->verbosity < 0 && failed + errors == 0 && !s->stopped)
+		return; /* -q: only what went wrong */
 	double wall = s->wall_ns / 1e9;
 	fprintf(f, "simsup: %zu of %llu seeds run in %.1fs (%.1fs virtual, %.0f virtual s per wall s): "
 		"%zu passed, %zu failed", s->n - stopped, (unsigned long long)s->total, wall, virt / 1e9,
@@ -280,8 +286,6 @@ void sup_report_sweep(const struct sup_sweep_report *s, FILE *f)
 		if (r->outcome != SUP_FAILED)
 			continue;
 		char *cmd = sup_cli_replay(s->argc, s->argv, r->seed);
-		fprintf(f, "simsup: seed %llu failed (%s): %s\n", (unsigned long long)r->seed,
-			r->kind ? r->kind : "failed", r->why ? r->why : "");
 		fprintf(f, "simsup: replay with: %s\n", cmd ? cmd : "?");
 		free(cmd);
 	}

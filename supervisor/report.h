@@ -53,19 +53,18 @@ struct sup_sweep_report {
 /* The run directory of result r: RUN_DIR/seed-N for a sweep.  malloc'd. */
 char *sup_report_seed_dir(const struct sup_sweep_report *s, const struct sup_seed_result *r);
 
+enum {
+	SUP_REPORT_BACKTRACES = 1, /* each crashed process's backtrace */
+	SUP_REPORT_TAILS = 2,      /* the last lines of each process's stdout and stderr */
+};
 /* Writes the report of R's failure to f: why and when, the last events of
- * the trace before the end, each crashed process's backtrace, and, when
- * tails is true, the last lines of each process's stdout and stderr.
+ * the trace before the end, the faults before it, and what flags ask for.
  * Call after the trace was closed. */
-void sup_report_run(const struct sup_run *R, FILE *f, bool tails);
+void sup_report_run(const struct sup_run *R, FILE *f, int flags);
 
 /* The end-of-sweep summary, on f, every line prefixed "simsup: ": counts,
  * failures grouped by kind, the replay command of each failing seed, and
  * the report of the first failing seed (from its RUN_DIR/report.txt). */
 void sup_report_sweep(const struct sup_sweep_report *s, FILE *f);
-
-/* The kind of a process's end as a failure: "workload exited 3",
- * "server killed by SIGKILL", "crash" (the shim reported a fatal signal). */
-void sup_exit_kind(const struct sup_run *R, const struct sup_proc *p, char *buf, size_t n);
 
 #endif

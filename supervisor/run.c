@@ -1,6 +1,8 @@
 /*
  * run.c — one run of one seed: run directory, launch, scheduler loop,
- * verdict, trace hash, and the processes' output for the user.
+ * verdict and its kind, trace hash, the run's output files (report.txt,
+ * timeline.json, net.pcap in the run directory) and, outside sweeps, the
+ * processes' output for the user.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,7 +13,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "pcap.h"
+#include "report.h"
 #include "sup.h"
+#include "timeline.h"
 
 static int64_t wall_ns(void)
 {
@@ -44,6 +49,16 @@ static void print_logs(struct sup_run *R)
 	fflush(stdout);
 }
 
+void sup_fail_kind(struct sup_run *R, const char *fmt, ...)
+{
+	if (R->verdict)
+		return; /* the first failure names the run's */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(R->kind, sizeof R->kind, fmt, ap);
+	va_end(ap);
+}
+
 /* The verdict of processes that all ended: each launched one must exit 0. */
 static void judge(struct sup_run *R)
 {
@@ -53,6 +68,10 @@ static void judge(struct sup_run *R)
 		if (!p->launched || !p->exited || p->fault_exit)
 			continue;
 		sup_node_name(R, p->node, nb, sizeof nb);
+		char kind[64];
+		sup_exit_kind(R, p, kind, sizeof kind);
+		if (WIFSIGNALED(p->status) || WEXITSTATUS(p->status))
+			sup_fail_kind(R, "%s", kind);
 		if (WIFSIGNALED(p->status))
 			sup_fail(R, "%s (%s) was killed by signal %d (%s)", nb, p->name,
 				 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
@@ -68,14 +87,38 @@ static void free_run(struct sup_run *R)
 			close(R->threads[i]->sock);
 		free(R->threads[i]);
 	}
-	for (int i = 0; i < R->nprocs; i++)
+	for (int i = 0; i < R->nprocs; i++) {
+		free(R->procs[i]->backtrace);
 		free(R->procs[i]);
+	}
 	free(R->threads);
 	free(R->procs);
 	free(R->nodes);
 	sup_events_free(R);
 	sup_timers_free(R);
 	sup_faults_free(R);
+	sup_timeline_free(R);
+	sup_net_free(R);
+}
+
+/* The run's files for people and tools, once the trace is closed. */
+static void write_outputs(struct sup_run *R)
+{
+	char path[4096], tpath[4096], err[512];
+	snprintf(tpath, sizeof tpath, "%s/trace.jsonl", R->run_dir);
+	if (R->timeline) {
+		snprintf(path, sizeof path, "%s/timeline.json", R->run_dir);
+		if (sup_timeline_write(R, tpath, path, err, sizeof err) < 0)
+			fprintf(stderr, "simsup: %s\n", err);
+	}
+	if (!R->verdict)
+		return;
+	snprintf(path, sizeof path, "%s/report.txt", R->run_dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		sup_report_run(R, f, SUP_REPORT_BACKTRACES | SUP_REPORT_TAILS);
+		fclose(f);
+	}
 }
 
 int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
@@ -98,6 +141,11 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	R.trace = sup_trace_open(path);
 	if (!R.trace)
 		return sup_setup_error("cannot write %s: %s", path, strerror(errno));
+	if (o->timeline && sup_timeline_start(&R) < 0)
+		return sup_setup_error("--timeline: out of memory");
+	snprintf(path, sizeof path, "%s/net.pcap", run_dir);
+	if (o->pcap && sup_pcap_open(&R, path) < 0)
+		return sup_setup_error("--pcap: cannot write %s: %s", path, strerror(errno));
 	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
 	int64_t t0 = wall_ns();
 	for (int i = 0; i < o->procs && !R.done; i++)
@@ -117,21 +165,30 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		judge(&R);
 	sup_trace_ev(&R, NULL, 0, "end", "is", "verdict", (int64_t)R.verdict, "why", R.why);
 	sup_trace_close(R.trace, hash);
+	sup_pcap_close(&R);
 	int64_t wall = wall_ns() - t0;
-	if (o->verbosity >= 0)
+	if (R.verdict && !R.kind[0])
+		snprintf(R.kind, sizeof R.kind, "failed");
+	write_outputs(&R);
+	/* a sweep's runs print nothing: the sweep reports (sweep.c) */
+	if (o->verbosity >= 0 && !o->sweep)
 		print_logs(&R);
-	if (o->verbosity >= 0 || R.verdict)
+	if ((o->verbosity >= 0 || R.verdict) && !o->sweep)
 		fprintf(stderr, "simsup: %s seed %llu: %.6fs virtual in %.3fs wall%s%s\n",
 			R.verdict ? "FAIL" : "pass", (unsigned long long)seed, R.now / 1e9, wall / 1e9,
 			R.verdict ? ": " : "", R.why);
-	if (R.verdict && sup_faults_log(&R))
+	if (R.verdict && sup_faults_log(&R) && !o->sweep)
 		fprintf(stderr, "simsup: faults before the failure:\n%s", sup_faults_log(&R));
+	if (R.verdict && !o->sweep)
+		/* turn.c printed backtraces as they came; print_logs the logs */
+		sup_report_run(&R, stderr, o->verbosity < 0 ? SUP_REPORT_TAILS : 0);
 	int v = R.interrupted ? 1 : R.verdict;
 	res->verdict = R.verdict;
 	res->interrupted = R.interrupted;
 	res->virtual_ns = R.now;
 	res->wall_ns = wall;
 	snprintf(res->why, sizeof res->why, "%s", R.why);
+	snprintf(res->kind, sizeof res->kind, "%s", R.kind);
 	free_run(&R);
 	return v;
 }

@@ -162,6 +162,9 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 		return;
 	describe_status(how, sizeof how, p->status);
 	sup_node_name(R, p->node, nb, sizeof nb);
+	char kind[64];
+	sup_exit_kind(R, p, kind, sizeof kind);
+	sup_fail_kind(R, "%s", kind); /* for the sup_fail below, if one is reached */
 	if (p->node >= 0) {
 		if (!R->o->servers_may_exit)
 			sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);
@@ -315,6 +318,14 @@ static bool eligible(struct sup_run *R, const struct sup_thread *t)
 	       (t->state == T_POLL && t->gen_seen < R->gen);
 }
 
+bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self)
+{
+	for (int i = 0; i < R->nthreads; i++)
+		if (R->threads[i] != self && eligible(R, R->threads[i]))
+			return true;
+	return false;
+}
+
 static struct sup_thread *pick(struct sup_run *R)
 {
 	int n = 0;
@@ -386,12 +397,14 @@ static void report_deadlock(struct sup_run *R)
 		fputc('\n', stderr);
 		sup_trace_ev(R, t->proc, t->vtid, "deadlocked", "s", "wait", state_name(t));
 	}
+	sup_fail_kind(R, "deadlock");
 	sup_fail(R, "deadlock: every thread waits and no timer is pending");
 }
 
 int sup_run_loop(struct sup_run *R)
 {
 	while (!R->done) {
+		sup_net_pump(R); /* what the last turn wrote to virtual sockets */
 		expire(R); /* the turn holder's ticks may have moved time past deadlines */
 		sup_event_fire_due(R);
 		if (R->done)
@@ -411,6 +424,7 @@ int sup_run_loop(struct sup_run *R)
 			if (next > R->o->time_limit_ns) {
 				R->now = R->o->time_limit_ns;
 				sup_trace_ev(R, NULL, 0, "time-limit", "", NULL);
+				sup_fail_kind(R, "time limit");
 				sup_fail(R, "time limit reached (%.3fs virtual) with processes still running",
 					 R->o->time_limit_ns / 1e9);
 				break;

@@ -111,6 +111,7 @@ struct sup_run {
 	struct sup_pcap *pcap;      /* --pcap capture (pcap.c), or NULL */
 	struct sup_timeline *timeline; /* --timeline turn records (timeline.c), or NULL */
 	struct sup_timer *timers;   /* armed and idle timers of every process (timers.c) */
+	struct sup_net *net;        /* the virtual network (net.c, relay.c), NULL until used */
 };
 
 /* run.c */
@@ -132,6 +133,9 @@ int sup_setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * failure of a run keeps its kind, as it keeps its why.  Call it just before
  * sup_fail(). */
 void sup_fail_kind(struct sup_run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* report.c: the kind of a process's end as a failure: "workload exited 3",
+ * "server killed by SIGKILL", "crash" (its shim reported a fatal signal). */
+void sup_exit_kind(const struct sup_run *R, const struct sup_proc *p, char *buf, size_t n);
 
 /* sched.c */
 int sup_run_loop(struct sup_run *R);
@@ -161,6 +165,12 @@ int64_t sup_event_next(struct sup_run *R);      /* earliest pending, or -1 */
 void sup_event_fire_due(struct sup_run *R);      /* fire everything due at R->now */
 void sup_events_free(struct sup_run *R);
 int64_t sup_next_wakeup(struct sup_run *R, const struct sup_thread *self);
+bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self);
+/* A thread that keeps making calls without ever blocking gives up the turn
+ * after this much virtual time when others could run, as a preemptive
+ * kernel would slice it: otherwise a polling loop starves the thread it
+ * polls for. */
+#define SUP_QUANTUM_NS 1000000
 
 /* faults.c */
 int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen); /* specs valid? */
@@ -177,6 +187,19 @@ extern void (*sup_on_links_changed)(struct sup_run *R);
 
 /* turn.c */
 void sup_give_turn(struct sup_run *R, struct sup_thread *t);
+/* Replies to the turn holder's request (ret, and rep.a from a, which may be NULL). */
+void sup_reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a);
+
+/* net.c, relay.c: the virtual network (docs/network.md).  sup_net_serve
+ * answers a SIM_NET_* request (taking *fd if it keeps it) and returns
+ * whether the thread parked; sup_net_pump relays what the turn holder wrote
+ * (call it after every turn); sup_net_node_down resets every connection of
+ * a node whose machine crashed (its peers see ECONNRESET). */
+bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req *rq,
+		   const char *payload, int *fd);
+void sup_net_pump(struct sup_run *R);
+void sup_net_node_down(struct sup_run *R, int node);
+void sup_net_free(struct sup_run *R);
 
 /* timers.c: alarm/setitimer, timer_create, timerfd in virtual time, and
  * signals sent to one thread with a siginfo the supervisor makes.  The

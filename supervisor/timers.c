@@ -44,6 +44,7 @@ struct sup_timer {
 	struct sup_proc *proc;
 	int kind;                /* SIM_TK_* */
 	int id;                  /* POSIX: the timer id; ITIMER: 0; FD: unused */
+	bool monotonic;          /* clock MONOTONIC/BOOTTIME (absolute times differ) */
 	int notify, signo;       /* POSIX: SIGEV_SIGNAL / SIGEV_NONE / SIGEV_THREAD_ID */
 	int64_t sigval;
 	int target_vtid;         /* SIGEV_THREAD_ID */
@@ -53,8 +54,9 @@ struct sup_timer {
 	bool cloexec;
 	int64_t when;            /* next expiry (virtual ns), -1: disarmed */
 	int64_t interval;
-	int64_t overrun;         /* expirations missed since the last signal was queued */
-	int64_t overrun_last;    /* ... as reported with that signal (timer_getoverrun) */
+	int64_t overrun;         /* expirations missed while its signal was pending */
+	int64_t overrun_last;    /* ... counted when that signal was delivered (getoverrun) */
+	bool queued;             /* its signal was queued; delivery not yet seen */
 	struct sup_event *ev;
 };
 
@@ -187,6 +189,25 @@ static void timer_siginfo(siginfo_t *si, int sig, int id, int overrun, int64_t s
 
 /* ---- expiry ---- */
 
+/* Has the timer's last signal been delivered?  Linux counts overruns until
+ * the delivery and then reports them (timer_getoverrun); the supervisor
+ * sees the delivery here, when the signal is no longer pending.  Returns
+ * true while it is still pending. */
+static bool settle(struct sup_run *R, struct sup_timer *tm)
+{
+	if (!tm->queued)
+		return false;
+	struct sup_thread *to = NULL;
+	if (tm->notify & SIGEV_THREAD_ID)
+		to = thread_of(R, tm->proc, tm->target_vtid);
+	if (sig_pending(tm->proc->pid, to ? kernel_tid(to) : 0, tm->signo))
+		return true;
+	tm->queued = false;
+	tm->overrun_last = tm->overrun;
+	tm->overrun = 0;
+	return false;
+}
+
 static void expire(struct sup_run *R, struct sup_timer *tm, int64_t n)
 {
 	struct sup_proc *p = tm->proc;
@@ -205,15 +226,14 @@ static void expire(struct sup_run *R, struct sup_timer *tm, int64_t n)
 			if (!to)
 				return; /* the thread is gone: Linux drops the signal too */
 		}
-		if (sig_pending(p->pid, to ? kernel_tid(to) : 0, tm->signo)) {
+		if (settle(R, tm)) {
 			tm->overrun += n; /* the last one is not delivered yet */
 			return;
 		}
-		tm->overrun_last = tm->overrun + n - 1;
-		tm->overrun = 0;
-		timer_siginfo(&si, tm->signo, tm->id,
-			      tm->overrun_last > INT32_MAX ? INT32_MAX : (int)tm->overrun_last, tm->sigval);
-		queue_signal(R, p, to, &si);
+		tm->overrun = n - 1;
+		timer_siginfo(&si, tm->signo, tm->id, (int)(n - 1 > INT32_MAX ? INT32_MAX : n - 1),
+			      tm->sigval);
+		tm->queued = queue_signal(R, p, to, &si) == 0;
 		break;
 	}
 	case SIM_TK_FD: {
@@ -334,12 +354,18 @@ int64_t sup_timer_create(struct sup_run *R, struct sup_thread *t, const int64_t 
 		*fd = -1;
 		tm->fds[tm->nfds++] = (int)a[4];
 		tm->cloexec = a[5] != 0;
+		tm->monotonic = a[1] != CLOCK_REALTIME && a[1] != CLOCK_REALTIME_ALARM;
 		sup_trace_ev(R, p, t->vtid, "timerfd", "i", "fd", a[4]);
 		return 0;
 	}
 	if (a[0] != SIM_TK_POSIX)
 		return -EINVAL;
 	int notify = (int)a[2], signo = (int)a[3];
+	bool dflt = notify == -1; /* no sigevent: SIGALRM carrying the timer id */
+	if (dflt) {
+		notify = SIGEV_SIGNAL;
+		signo = SIGALRM;
+	}
 	if (notify != SIGEV_NONE && notify != SIGEV_SIGNAL && notify != (SIGEV_SIGNAL | SIGEV_THREAD_ID))
 		return -EINVAL;
 	if (notify != SIGEV_NONE && (signo <= 0 || signo > 64))
@@ -355,8 +381,9 @@ int64_t sup_timer_create(struct sup_run *R, struct sup_thread *t, const int64_t 
 	tm->id = p->next_timer_id++;
 	tm->notify = notify;
 	tm->signo = signo;
-	tm->sigval = a[4];
+	tm->sigval = dflt ? tm->id : a[4];
 	tm->target_vtid = target;
+	tm->monotonic = a[1] != CLOCK_REALTIME && a[1] != CLOCK_REALTIME_ALARM && a[1] != CLOCK_TAI;
 	sup_trace_ev(R, p, t->vtid, "timer-create", "ii", "id", (int64_t)tm->id, "signal",
 		     (int64_t)(notify == SIGEV_NONE ? 0 : signo));
 	return tm->id;
@@ -373,6 +400,7 @@ int64_t sup_timer_set(struct sup_run *R, struct sup_thread *t, const int64_t *a,
 	current(R, tm, out);
 	disarm(tm);
 	tm->overrun = tm->overrun_last = 0;
+	tm->queued = false;
 	tm->interval = a[3] > 0 ? a[3] : 0;
 	if (tm->kind == SIM_TK_FD) { /* re-arming clears the expiration count */
 		struct pollfd pf = { .fd = tm->efd, .events = POLLIN };
@@ -387,7 +415,9 @@ int64_t sup_timer_set(struct sup_run *R, struct sup_thread *t, const int64_t *a,
 			tm->interval = 0;
 		return 0;
 	}
-	tm->when = a[2];
+	tm->when = tm->monotonic ? a[4] : a[2];
+	if (tm->when < 0)
+		tm->when = 0;
 	if (!silent(tm))
 		tm->ev = sup_event_at(R, tm->when, fire, tm);
 	return 0;
@@ -403,6 +433,8 @@ int64_t sup_timer_get(struct sup_run *R, struct sup_thread *t, const int64_t *a,
 		return 0;
 	}
 	current(R, tm, out);
+	if (tm->kind == SIM_TK_POSIX)
+		settle(R, tm);
 	return tm->overrun_last > INT32_MAX ? INT32_MAX : tm->overrun_last;
 }
 
@@ -466,7 +498,7 @@ int64_t sup_tgkill(struct sup_run *R, struct sup_thread *t, const int64_t *a, co
 		return -ESRCH;
 	if (tid > 0 && !(to = thread_of(R, p, tid)))
 		return -ESRCH;
-	sup_trace_ev(R, t->proc, t->vtid, "tgkill", "iii", "to", (int64_t)p->vpid, "tid",
+	sup_trace_ev(R, t->proc, t->vtid, "tgkill", "iii", "to", (int64_t)p->vpid, "to_tid",
 		     (int64_t)(to ? to->vtid : 0), "signal", sig);
 	if (sig == 0)
 		return 0;

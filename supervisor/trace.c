@@ -27,7 +27,7 @@ struct sup_trace *sup_trace_open(const char *path)
 	struct sup_trace *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	t->f = fopen(path, "w");
+	t->f = fopen(path, "we");
 	t->h = XXH3_createState();
 	if (!t->f || !t->h || XXH3_128bits_reset(t->h) != XXH_OK) {
 		if (t->f)

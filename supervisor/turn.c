@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sup.h"
+#include "timeline.h"
 
 struct msg {
 	struct sim_req rq;
@@ -30,7 +31,11 @@ struct msg {
 static int64_t next_event(struct sup_run *R, const struct sup_thread *self)
 {
 	int64_t w = sup_next_wakeup(R, self);
-	return w >= 0 && w < R->o->time_limit_ns ? w : R->o->time_limit_ns;
+	if (w < 0 || w > R->o->time_limit_ns)
+		w = R->o->time_limit_ns;
+	if (self && R->now + SUP_QUANTUM_NS < w && sup_others_runnable(R, self))
+		w = R->now + SUP_QUANTUM_NS;
+	return w;
 }
 
 static int64_t wall_ms(void)
@@ -80,10 +85,13 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 			if (n > (ssize_t)sizeof m.rq && m.rq.op == SIM_NOTE) {
 				size_t l = (size_t)n - sizeof m.rq;
 				fprintf(stderr, "simsup: backtrace:\n%.*s", (int)l, (char *)(&m.rq + 1));
+				free(t->proc->backtrace); /* for the report (report.c) */
+				t->proc->backtrace = strndup((char *)(&m.rq + 1), l);
 			}
 		}
 	}
 	sup_trace_ev(R, t->proc, t->vtid, "watchdog", "", NULL);
+	sup_fail_kind(R, "watchdog");
 	sup_fail(R, "watchdog: %s pid %d tid %d kept the turn too long",
 		 sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->vtid);
 }
@@ -95,6 +103,7 @@ static void on_signal(struct sup_run *R)
 		if (si.ssi_signo == SIGCHLD)
 			continue; /* reaped below */
 		R->interrupted = true;
+		sup_fail_kind(R, "interrupted");
 		sup_fail(R, "interrupted by signal %d", (int)si.ssi_signo);
 	}
 	sup_reap(R);
@@ -173,6 +182,11 @@ static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const in
 		memcpy(rep.a, a, sizeof rep.a);
 	if (send(t->sock, &rep, sizeof rep, MSG_NOSIGNAL) < 0 && !t->proc->exited)
 		sup_proc_exited(R, t->proc, death_status(t->proc));
+}
+
+void sup_reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
+{
+	reply(R, t, ret, a);
 }
 
 /* ---- requests ---- */
@@ -348,6 +362,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			if (a[0] != SIM_PROTO_VERSION) {
 				fprintf(stderr, "simsup: %s: libsimsup.so speaks protocol %lld, simsup %d\n",
 					t->proc->name, (long long)a[0], SIM_PROTO_VERSION);
+				sup_fail_kind(R, "protocol mismatch");
 				sup_fail(R, "shim and supervisor versions differ");
 				break;
 			}
@@ -496,6 +511,8 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->proc->name,
 				(long long)a[0], strsignal((int)a[0]), R->now / 1e9, m->payload);
 			sup_trace_ev(R, t->proc, t->vtid, "crash", "i", "signal", a[0]);
+			free(t->proc->backtrace); /* for the report (report.c) */
+			t->proc->backtrace = strdup(m->payload);
 			parked = false;
 			break;
 		}
@@ -529,6 +546,11 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			sup_thread_tid(R, t, a);
 			parked = false;
 			break;
+		case SIM_NET_SOCKET: case SIM_NET_BIND: case SIM_NET_LISTEN: case SIM_NET_CONNECT:
+		case SIM_NET_STATUS: case SIM_NET_ACCEPT: case SIM_NET_CLOSE: case SIM_NET_RESOLVE:
+		case SIM_NET_FLUSH:
+			parked = sup_net_serve(R, t, &m->rq, m->payload, &m->fd);
+			break;
 		default:
 			reply(R, t, -ENOSYS, NULL);
 			parked = false;
@@ -555,6 +577,8 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 	t->state = T_RUNNABLE;
 	t->deadline = -1;
 	R->running = t;
+	int64_t turn_start = R->now; /* for --timeline */
 	serve(R, t);
 	R->running = NULL;
+	sup_timeline_turn(R, t, turn_start);
 }

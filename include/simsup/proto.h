@@ -49,13 +49,15 @@ enum sim_op {
 	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
 	SIM_SIGWAIT,       /* park until a signal is pending for the thread or a0 */
 	SIM_PID,           /* a0=0: real pid a1 -> virtual; a0=1: virtual a1 -> real. -ESRCH */
-	SIM_TIMER_CREATE,  /* a0=kind (SIM_TK_*) a1=clock a2=sigev_notify a3=signo a4=sigval
+	SIM_TIMER_CREATE,  /* a0=kind (SIM_TK_*) a1=clock a2=sigev_notify (-1: no sigevent: SIGALRM
+	                      with the timer id as sigval) a3=signo a4=sigval
 	                      a5=target tid (SIGEV_THREAD_ID).  SIM_TK_FD: carries the eventfd
 	                      (SCM_RIGHTS), a4=the program's fd a5=1 if close-on-exec.
 	                      ret: timer id (SIM_TK_POSIX) | 0 | -errno */
 	SIM_TIMER_SET,     /* a0=kind a1=id (SIM_TK_FD: the fd) a2=first expiry (virtual ns since run
-	                      start, -1: disarm) a3=interval ns.  ret 0|-errno,
-	                      rep.a[0]=old remaining ns (0: was disarmed) a[1]=old interval */
+	                      start, -1: disarm) a3=interval ns a4=first expiry if the timer's clock
+	                      is MONOTONIC/BOOTTIME (differs from a2 for absolute times only).
+	                      ret 0|-errno, rep.a[0]=old remaining ns (0: was disarmed) a[1]=old interval */
 	SIM_TIMER_GET,     /* a0=kind a1=id.  ret: overrun count|-errno, rep.a[0..1] as SET */
 	SIM_TIMER_DELETE,  /* a0=kind a1=id (SIM_TK_FD: one fd of the timer closed). ret 0|-errno */
 	SIM_TIMER_DUP,     /* a0=SIM_TK_FD a1=fd a2=new fd naming the same timer. ret 0|-errno */
@@ -67,6 +69,28 @@ enum sim_op {
 	SIM_THREAD_TID,    /* a0=vtid a1=real tid of a thread just cloned. no reply */
 	SIM_PROCINFO,      /* a0=vpid (0: the caller's process) on the caller's node.  ret 0|-ESRCH;
 	                      rep.a[0]=vppid a[1]=live threads a[2]=start (virtual ns) a[3]=real pid */
+	/* ---- network (shim/net.c, supervisor/net.c; docs/network.md) ---- */
+	SIM_NET_SOCKET,    /* a0=family a1=SOCK_STREAM|SOCK_DGRAM.  SOCK_DGRAM carries the
+	                      supervisor's end of the socket's datagram pair (SCM_RIGHTS).
+	                      ret: socket id|-errno; rep.a[0]=supervisor pid a[1]=run number:
+	                      the socket binds "\0simsup.PID.RUN.sID" (SIM_NET_NAME) */
+	SIM_NET_BIND,      /* a0=id a1=ip (host order, 0: any) a2=port (0: ephemeral) a3=SIM_NBF_*.
+	                      ret: port|-errno; rep.a[0]=bound ip */
+	SIM_NET_LISTEN,    /* a0=id a1=backlog (the socket already listens). ret 0|-errno;
+	                      rep.a[0]=ip a[1]=port (bound now if it was not) */
+	SIM_NET_CONNECT,   /* a0=id a1=ip a2=port a3=filler bytes written after connecting the
+	                      socket to the relay listener. ret: conn id|-errno;
+	                      rep.a[0]=local ip a[1]=local port */
+	SIM_NET_STATUS,    /* a0=conn id a1=side (0 client, 1 server). ret: 1 connecting,
+	                      0 established or closed in order, -errno (ECONNREFUSED,
+	                      ECONNRESET, ETIMEDOUT, EHOSTUNREACH) */
+	SIM_NET_ACCEPT,    /* a0=conn id (from the accepted socket's peer name).  ret 0|-errno;
+	                      rep.a[0]=local ip a[1]=local port a[2]=peer ip a[3]=peer port */
+	SIM_NET_CLOSE,     /* a0=socket id (0: none) a1=1: abort (SO_LINGER 0) a2=conn id a3=side.
+	                      The program closed a descriptor of it. no reply */
+	SIM_NET_RESOLVE,   /* a0=0: payload is a host name, ret: ip|-ENOENT.  a0=1: a1=ip,
+	                      ret 0|-ENOENT, rep.a holds its name (NUL-terminated) */
+	SIM_NET_FLUSH,     /* relay what is queued now (a datagram pair was full). ret 0 */
 	SIM_OP_MAX
 };
 
@@ -119,5 +143,30 @@ struct sim_config {
 	char lib[512];      /* absolute path of libsimsup.so, for exec */
 	uint64_t node_seed; /* the same for every image of one node and boot (boot_id) */
 };
+
+/* ---- network ---- */
+
+/* Flags of SIM_NET_BIND: the socket options that decide port sharing. */
+#define SIM_NBF_REUSEADDR 1
+#define SIM_NBF_REUSEPORT 2
+#define SIM_NBF_V6ONLY 4
+
+/* Abstract AF_UNIX names (after the leading NUL) of the network's sockets:
+ * a program's virtual socket, the supervisor's end of a connection that it
+ * made into a listener, and the supervisor's relay listener that client
+ * sockets connect to. */
+#define SIM_NET_NAME "simsup.%d.%u.s%u"
+#define SIM_NET_CONN_NAME "simsup.%d.%u.c%u"
+#define SIM_NET_RELAY_NAME "simsup.%d.%u.relay"
+
+/* Every datagram between a program's UDP socket and the supervisor starts
+ * with this header: the destination on the way out, the source on the way
+ * in.  Host byte order. */
+struct sim_dgram_hdr {
+	uint32_t ip;
+	uint16_t port;
+	uint16_t magic;    /* SIM_DGRAM_MAGIC */
+};
+#define SIM_DGRAM_MAGIC 0x5344
 
 #endif

@@ -647,3 +647,90 @@ Test(cli, expand_errors, .init = three_servers)
 	expect_expand("{", 0, false, "{");
 	expect_expand("ok {ip} then {", 0, false, "ok 10.0.1.1 then {");
 }
+
+/* ---- sweeps and outputs ----------------------------------------------- */
+
+Test(cli, sweep_options)
+{
+	cr_assert_eq(PARSE("--seeds", "1-10,20,30-31", "-j", "2", "--shard", "2/3", "--fail-fast",
+			   "--budget", "5m", "--junit", "j.xml", "--timeline", "t.json", "--pcap",
+			   "n.pcap", "x"), 0, "%s", err);
+	cr_assert(opts.sweep);
+	cr_assert_eq(opts.nseed_ranges, 3);
+	cr_assert_eq(opts.seed_ranges[0].lo, 1);
+	cr_assert_eq(opts.seed_ranges[0].hi, 10);
+	cr_assert_eq(opts.seed_ranges[1].lo, 20);
+	cr_assert_eq(opts.seed_ranges[1].hi, 20);
+	cr_assert_eq(opts.seed_ranges[2].hi, 31);
+	cr_assert_eq(opts.jobs, 2);
+	cr_assert_eq(opts.shard_k, 2);
+	cr_assert_eq(opts.shard_n, 3);
+	cr_assert(opts.fail_fast);
+	cr_assert_eq(opts.budget_ns, 300 * NS_S);
+	cr_assert_str_eq(opts.junit, "j.xml");
+	cr_assert_str_eq(opts.timeline, "t.json");
+	cr_assert_str_eq(opts.pcap, "n.pcap");
+}
+
+Test(cli, one_seed_is_not_a_sweep)
+{
+	cr_assert_eq(PARSE("--seed", "5", "x"), 0, "%s", err);
+	cr_assert(!opts.sweep);
+	cr_assert_eq(opts.jobs, 1);
+	cr_assert_eq(PARSE("--seed", "5", "--iterations", "10", "x"), 0, "%s", err);
+	cr_assert(opts.sweep);
+	cr_assert_eq(opts.iterations, 10);
+	cr_assert_eq(PARSE("--jobs=0", "--iterations", "3", "x"), 0, "%s", err);
+	cr_assert_eq(opts.jobs, 0);
+}
+
+Test(cli, bad_sweep_options)
+{
+	EXPECT_ERR("--seeds \"5-1\"", "low-high", "--seeds", "5-1", "x");
+	EXPECT_ERR("--seeds \"1,,2\"", NULL, "--seeds", "1,,2", "x");
+	EXPECT_ERR("--seeds \"1-\"", NULL, "--seeds", "1-", "x");
+	EXPECT_ERR("--seeds \"0-18446744073709551615\"", NULL, "--seeds", "0-18446744073709551615", "x");
+	EXPECT_ERR("--seeds and --seed", NULL, "--seeds", "1-5", "--seed", "3", "x");
+	EXPECT_ERR("--seeds and --iterations", NULL, "--seeds", "1-5", "--iterations", "3", "x");
+	EXPECT_ERR("--iterations \"0\"", NULL, "--iterations", "0", "x");
+	EXPECT_ERR("--shard \"0/4\"", NULL, "--seeds", "1-9", "--shard", "0/4", "x");
+	EXPECT_ERR("--shard \"5/4\"", NULL, "--seeds", "1-9", "--shard", "5/4", "x");
+	EXPECT_ERR("--shard \"2\"", NULL, "--seeds", "1-9", "--shard", "2", "x");
+	EXPECT_ERR("--shard needs a seed list", NULL, "--shard", "1/2", "x");
+	EXPECT_ERR("--shard with --iterations needs --seed", NULL, "--iterations", "5", "--shard", "1/2", "x");
+	EXPECT_ERR("-j \"x\"", NULL, "-j", "x", "y");
+	EXPECT_ERR("-j \"1025\"", NULL, "-j", "1025", "y");
+	EXPECT_ERR("--jobs", "needs a value", "-j");
+	EXPECT_ERR("--fail-fast", "takes no value", "--fail-fast=1", "x");
+	EXPECT_ERR("--budget", NULL, "--budget", "0", "x");
+	EXPECT_ERR("--junit", NULL, "--junit", "", "x");
+	EXPECT_ERR("past 18446744073709551615", NULL, "--seed", "18446744073709551615", "--iterations", "2", "x");
+}
+
+static char *replay_of(const char *const *args, uint64_t seed)
+{
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = "simsup";
+	while (*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return sup_cli_replay(argc, argv, seed);
+}
+
+#define REPLAY(seed, ...) replay_of((const char *const[]){ __VA_ARGS__, NULL }, seed)
+
+Test(cli, replay_keeps_the_run_and_drops_the_sweep)
+{
+	char *r = REPLAY(7, "--seeds", "1-9", "-j", "4", "--procs", "3", "--run-dir", "d", "--budget=1m",
+			 "--workload", "client {ip:0}", "--junit", "r.xml", "--shard=1/2", "--fail-fast",
+			 "--timeline", "t.json", "--pcap", "n.pcap", "-q", "--", "prog", "it's", "a b");
+	cr_assert_str_eq(r, "simsup --seed 7 --procs 3 --workload 'client {ip:0}' -- prog 'it'\\''s' 'a b'");
+	free(r);
+	r = REPLAY(3, "--seed=9", "--iterations", "5", "-vj2", "--check-determinism", "prog");
+	cr_assert_str_eq(r, "simsup --seed 3 -v --check-determinism prog");
+	free(r);
+	r = REPLAY(18446744073709551615ULL, "--iter", "2", "--seed", "1", "prog", "--seeds", "x");
+	cr_assert_str_eq(r, "simsup --seed 18446744073709551615 prog --seeds x");
+	free(r);
+}

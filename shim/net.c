@@ -1,0 +1,440 @@
+/*
+ * net.c — virtual sockets in the program: the per-fd table, addresses, and
+ * the dispatcher hook that routes every socket call on a virtual fd (and
+ * socket() itself) to net_tcp.c, net_udp.c or net_opt.c.
+ *
+ * AF_INET and AF_INET6 sockets become real AF_UNIX sockets bound to an
+ * abstract name the supervisor knows ("\0simsup.PID.RUN.sID"), so the
+ * program's own poll/epoll/select work on them natively; AF_UNIX stays a
+ * plain local socket; netlink, raw and packet sockets are refused.
+ *
+ * Reachable from the SIGSYS handler: no allocation, kernel only through the
+ * gate, no stdio, errno untouched.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+
+#include "net.h"
+
+/* Per process (copied by fork, rebuilt empty by exec); written only by the
+ * thread that holds the turn. */
+static struct shim_vsock table[NET_MAX_FD];
+static int32_t name_pid;   /* the supervisor's pid and run number, from SIM_NET_SOCKET */
+static uint32_t name_run;
+
+struct shim_vsock *shim_vs(int fd)
+{
+	return fd >= 0 && fd < NET_MAX_FD && table[fd].on ? &table[fd] : NULL;
+}
+
+struct shim_vsock *shim_vs_new(int fd)
+{
+	if (fd < 0 || fd >= NET_MAX_FD)
+		return NULL;
+	memset(&table[fd], 0, sizeof table[fd]);
+	table[fd].on = 1;
+	return &table[fd];
+}
+
+void shim_vs_drop(int fd)
+{
+	if (fd >= 0 && fd < NET_MAX_FD)
+		table[fd].on = 0;
+}
+
+bool shim_net_fd_nonblock(int fd, int flags)
+{
+	if (flags & MSG_DONTWAIT)
+		return true;
+	long fl = sys2(SYS_fcntl, fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+void shim_net_sigpipe(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid), SIGPIPE);
+}
+
+/* ---- names ---- */
+
+static char *put_u(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+void shim_net_set_prefix(int64_t pid, int64_t run)
+{
+	name_pid = (int32_t)pid;
+	name_run = (uint32_t)run;
+}
+
+static int name_with(void *sunv, char kind, uint32_t id)
+{
+	struct sockaddr_un *sun = sunv;
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	char *p = sun->sun_path + 1; /* abstract: leading NUL */
+	p = stpcpy(p, "simsup.");
+	p = put_u(p, (uint64_t)name_pid);
+	*p++ = '.';
+	p = put_u(p, name_run);
+	*p++ = '.';
+	if (kind == 'r')
+		p = stpcpy(p, "relay");
+	else {
+		*p++ = kind;
+		p = put_u(p, id);
+	}
+	return (int)(p - (char *)sun);
+}
+
+int shim_net_name(void *sun, uint32_t id, bool conn)
+{
+	return name_with(sun, conn ? 'c' : 's', id);
+}
+
+int shim_net_relay_name(void *sun)
+{
+	return name_with(sun, 'r', 0);
+}
+
+/* ---- addresses ---- */
+
+static uint32_t be32(uint32_t v) { return __builtin_bswap32(v); }
+static uint16_t be16(uint16_t v) { return __builtin_bswap16(v); }
+
+int shim_net_parse_addr(const struct shim_vsock *v, const void *sa, unsigned len, uint32_t *ip,
+			uint16_t *port)
+{
+	if (!sa || len < sizeof(sa_family_t))
+		return -EINVAL;
+	sa_family_t fam = ((const struct sockaddr *)sa)->sa_family;
+	if (fam == AF_INET) {
+		const struct sockaddr_in *in = sa;
+		if (len < sizeof *in)
+			return -EINVAL;
+		*ip = be32(in->sin_addr.s_addr);
+		*port = be16(in->sin_port);
+		return 0;
+	}
+	if (fam != AF_INET6 || v->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	const struct sockaddr_in6 *in6 = sa;
+	if (len < sizeof *in6)
+		return -EINVAL;
+	const uint8_t *b = in6->sin6_addr.s6_addr;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t zero[16];
+	*port = be16(in6->sin6_port);
+	if (!memcmp(b, mapped, 12)) {
+		uint32_t a;
+		memcpy(&a, b + 12, 4);
+		*ip = be32(a);
+		return 0;
+	}
+	if (!memcmp(b, zero, 16)) {
+		*ip = 0;
+		return 0;
+	}
+	if (!memcmp(b, zero, 15) && b[15] == 1) {
+		*ip = 0x7f000001; /* ::1 is the node's loopback */
+		return 0;
+	}
+	return -ENETUNREACH; /* the simulated network has IPv4 hosts only */
+}
+
+void shim_net_put_addr(const struct shim_vsock *v, uint32_t ip, uint16_t port, void *sa,
+		       unsigned *len)
+{
+	if (!sa || !len)
+		return;
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+	unsigned n;
+	memset(&u, 0, sizeof u);
+	if (v->family == AF_INET6) {
+		u.in6.sin6_family = AF_INET6;
+		u.in6.sin6_port = be16(port);
+		if (ip) {
+			u.in6.sin6_addr.s6_addr[10] = 0xff;
+			u.in6.sin6_addr.s6_addr[11] = 0xff;
+			uint32_t a = be32(ip);
+			memcpy(&u.in6.sin6_addr.s6_addr[12], &a, 4);
+		}
+		n = sizeof u.in6;
+	} else {
+		u.in.sin_family = AF_INET;
+		u.in.sin_port = be16(port);
+		u.in.sin_addr.s_addr = be32(ip);
+		n = sizeof u.in;
+	}
+	memcpy(sa, &u, *len < n ? *len : n);
+	*len = n;
+}
+
+/* ---- iovec cursor ---- */
+
+size_t shim_net_iov_total(const struct iovec *iov, int n)
+{
+	size_t t = 0;
+	for (int i = 0; i < n; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+int shim_net_iov_window(struct net_iov *c, struct iovec *out, int max)
+{
+	int k = 0;
+	for (int i = c->i; i < c->n && k < max; i++) {
+		size_t skip = i == c->i ? c->off : 0;
+		out[k].iov_base = (char *)c->iov[i].iov_base + skip;
+		out[k].iov_len = c->iov[i].iov_len - skip;
+		k++;
+	}
+	return k;
+}
+
+void shim_net_iov_advance(struct net_iov *c, size_t k)
+{
+	while (c->i < c->n && k) {
+		size_t left = c->iov[c->i].iov_len - c->off;
+		if (k < left) {
+			c->off += k;
+			return;
+		}
+		k -= left;
+		c->i++;
+		c->off = 0;
+	}
+	while (c->i < c->n && c->iov[c->i].iov_len == c->off) {
+		c->i++;
+		c->off = 0;
+	}
+}
+
+/* ---- calls on any virtual socket ---- */
+
+long shim_net_bind_to(struct shim_vsock *v, uint32_t ip, uint16_t port)
+{
+	int flags = (v->opts & VO_REUSEADDR ? SIM_NBF_REUSEADDR : 0) |
+		    (v->opts & VO_REUSEPORT ? SIM_NBF_REUSEPORT : 0) |
+		    (v->opts & VO_V6ONLY ? SIM_NBF_V6ONLY : 0);
+	struct sim_req rq = { .op = SIM_NET_BIND, .a = { v->id, ip, port, flags } };
+	struct sim_rep rep;
+	long r = shim_request(&rq, NULL, -1, &rep);
+	if (r < 0)
+		return r;
+	v->lip = (uint32_t)rep.a[0];
+	v->lport = (uint16_t)r;
+	if (v->state == VS_NEW)
+		v->state = VS_BOUND;
+	return 0;
+}
+
+static long net_bind(struct shim_vsock *v, const void *sa, unsigned len)
+{
+	uint32_t ip;
+	uint16_t port;
+	if (v->lport || v->state != VS_NEW || !v->id)
+		return -EINVAL;
+	long r = shim_net_parse_addr(v, sa, len, &ip, &port);
+	if (r == -ENETUNREACH)
+		return -EADDRNOTAVAIL;
+	if (r < 0)
+		return r;
+	return shim_net_bind_to(v, ip, port);
+}
+
+static long net_names(struct shim_vsock *v, struct sim_call *c)
+{
+	void *sa = (void *)c->a[1];
+	unsigned *len = (unsigned *)c->a[2];
+	if (!len)
+		return -EFAULT;
+	if (c->nr == SYS_getsockname) {
+		shim_net_put_addr(v, v->lip, v->lport, sa, len);
+		return 0;
+	}
+	if (v->state != VS_CONNECTED || !v->rport)
+		return -ENOTCONN;
+	shim_net_put_addr(v, v->rip, v->rport, sa, len);
+	return 0;
+}
+
+static long net_close(int fd)
+{
+	struct shim_vsock v = table[fd];
+	table[fd].on = 0;
+	shim_fd_forget(fd);
+	long r = sys1(SYS_close, fd);
+	bool abort = v.type == SOCK_STREAM && (v.opts & VO_LINGER) && v.linger_s == 0 &&
+		     v.state == VS_CONNECTED;
+	if (r == 0 && (v.id || abort)) {
+		struct sim_req rq = { .op = SIM_NET_CLOSE, .a = { v.id, abort, v.conn, v.side } };
+		shim_request(&rq, NULL, -1, NULL);
+	}
+	shim_self.dirty = true;
+	return r;
+}
+
+/* dup, dup2, dup3, fcntl(F_DUPFD*): the new fd is the same socket. */
+static long net_dup(struct sim_call *c, int fd)
+{
+	long r;
+	if (c->nr == SYS_dup2 || c->nr == SYS_dup3) {
+		int nfd = (int)c->a[1];
+		if (shim_fd_is_own(nfd))
+			return -EBADF;
+		if (nfd == fd)
+			return c->nr == SYS_dup2 ? fd : -EINVAL;
+		shim_vs_drop(nfd);
+		shim_fd_forget(nfd);
+	}
+	r = shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], 0, 0, 0);
+	if (r >= 0 && r < NET_MAX_FD) {
+		shim_fd_forget((int)r);
+		table[r] = table[fd];
+	}
+	return r;
+}
+
+/* uname: each node has its own host name (p0, p1, ... and w0, w1, ...). */
+static long uname_call(struct sim_call *c)
+{
+	long r = shim_syscall6(c->nr, c->a[0], 0, 0, 0, 0, 0);
+	struct utsname *u = (struct utsname *)c->a[0];
+	if (r < 0 || !u)
+		return r;
+	memset(u->nodename, 0, sizeof u->nodename);
+	int node = shim_proc.cfg.node;
+	u->nodename[0] = node >= 0 ? 'p' : 'w';
+	put_u(u->nodename + 1, (uint64_t)(node >= 0 ? node : -1 - node));
+	memset(u->domainname, 0, sizeof u->domainname);
+	strcpy(u->domainname, "(none)");
+	return r;
+}
+
+/* socket(): AF_INET/AF_INET6 TCP and UDP become virtual; AF_UNIX stays
+ * local; the rest is refused with a reason in the trace. */
+static bool net_socket(struct sim_call *c, long *ret)
+{
+	int dom = (int)c->a[0], type = (int)c->a[1], proto = (int)c->a[2];
+	int base = type & 0xf, flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (dom == AF_UNIX)
+		return false;
+	if (dom == AF_NETLINK) {
+		shim_refuse(c->nr, "netlink sockets (routes, interface lists) are not simulated");
+		*ret = -EAFNOSUPPORT;
+		return true;
+	}
+	if (dom != AF_INET && dom != AF_INET6) {
+		shim_refuse(c->nr, "sockets of this address family are not simulated "
+				   "(only AF_INET, AF_INET6 TCP/UDP and local AF_UNIX)");
+		*ret = -EAFNOSUPPORT;
+		return true;
+	}
+	if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		*ret = -EINVAL;
+		return true;
+	}
+	if (base == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP))
+		*ret = shim_tcp_socket(dom, flags);
+	else if (base == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP))
+		*ret = shim_udp_socket(dom, flags);
+	else if (base == SOCK_RAW || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		shim_refuse(c->nr, "raw and ICMP sockets (ping) are not simulated");
+		*ret = -EPERM;
+	} else
+		*ret = -EPROTONOSUPPORT;
+	return true;
+}
+
+/* Calls that name no fd of ours but concern the table. */
+static bool net_global(struct sim_call *c, long *ret)
+{
+	switch (c->nr) {
+	case SYS_socket:
+		return net_socket(c, ret);
+	case SYS_uname:
+		*ret = uname_call(c);
+		return true;
+	case SYS_close_range:
+		if (!((int)c->a[2] & CLOSE_RANGE_CLOEXEC))
+			for (unsigned long fd = (unsigned)c->a[0]; fd <= (unsigned)c->a[1] && fd < NET_MAX_FD;
+			     fd++)
+				table[fd].on = 0;
+		return false;
+	case SYS_dup2:
+	case SYS_dup3:
+		shim_vs_drop((int)c->a[1]); /* replaced by a non-virtual fd */
+		return false;
+	}
+	return false;
+}
+
+bool shim_net_call(struct sim_call *c, long *ret)
+{
+	switch (c->nr) {
+	case SYS_bind: case SYS_listen: case SYS_connect: case SYS_accept: case SYS_accept4:
+	case SYS_getsockname: case SYS_getpeername: case SYS_getsockopt: case SYS_setsockopt:
+	case SYS_shutdown: case SYS_read: case SYS_readv: case SYS_write: case SYS_writev:
+	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg: case SYS_sendto: case SYS_sendmsg:
+	case SYS_sendmmsg: case SYS_sendfile: case SYS_close: case SYS_dup: case SYS_dup2:
+	case SYS_dup3: case SYS_fcntl: case SYS_ioctl:
+		break;
+	case SYS_socket: case SYS_uname: case SYS_close_range:
+		return net_global(c, ret);
+	default:
+		return false;
+	}
+	int fd = (int)c->a[0];
+	struct shim_vsock *v = shim_vs(fd);
+	if (!v)
+		return net_global(c, ret);
+	switch (c->nr) {
+	case SYS_bind: *ret = net_bind(v, (const void *)c->a[1], (unsigned)c->a[2]); break;
+	case SYS_getsockname: case SYS_getpeername: *ret = net_names(v, c); break;
+	case SYS_getsockopt:
+		*ret = shim_net_getsockopt(v, fd, (int)c->a[1], (int)c->a[2], (void *)c->a[3],
+					   (unsigned *)c->a[4]);
+		break;
+	case SYS_setsockopt:
+		*ret = shim_net_setsockopt(v, fd, (int)c->a[1], (int)c->a[2], (const void *)c->a[3],
+					   (unsigned)c->a[4]);
+		break;
+	case SYS_close: *ret = net_close(fd); break;
+	case SYS_dup: case SYS_dup2: case SYS_dup3: *ret = net_dup(c, fd); break;
+	case SYS_fcntl:
+		if ((int)c->a[1] != F_DUPFD && (int)c->a[1] != F_DUPFD_CLOEXEC)
+			return false;
+		*ret = net_dup(c, fd);
+		break;
+	case SYS_ioctl:
+		if (v->type != SOCK_DGRAM)
+			return false;
+		*ret = shim_udp_ioctl(v, fd, (unsigned long)c->a[1], (void *)c->a[2]);
+		break;
+	default:
+		*ret = v->type == SOCK_STREAM ? shim_tcp_call(v, fd, c) : shim_udp_call(v, fd, c);
+	}
+	return true;
+}
