@@ -89,7 +89,6 @@ long shim_tcp_update(struct shim_vsock *v, int fd)
 	long s = shim_call(SIM_NET_STATUS, v->conn, v->side, 0, 0);
 	if (s == 1)
 		return 1;
-	restore_sndbuf(v, fd);
 	if (s == 0) {
 		v->state = VS_CONNECTED;
 		return 0;
@@ -155,9 +154,12 @@ static long tcp_connect(struct shim_vsock *v, int fd, const void *sa, unsigned l
 	while (filler < 64 && sys6(SYS_sendto, fd, &z, 1, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0) == 1)
 		filler++;
 	v->filler = (uint8_t)filler;
-	struct sim_req rq = { .op = SIM_NET_CONNECT, .a = { v->id, ip, port, filler } };
+	/* the supervisor gives the socket its SO_SNDBUF back when the handshake
+	 * is over, before the program can run: one EPOLLOUT edge, as TCP's */
+	int keep = v->sndbuf ? v->sndbuf : v->ksndbuf / 2;
+	struct sim_req rq = { .op = SIM_NET_CONNECT, .a = { v->id, ip, port, filler, keep } };
 	struct sim_rep rep;
-	long cid = shim_request(&rq, NULL, -1, &rep);
+	long cid = shim_request(&rq, NULL, fd, &rep);
 	shim_self.dirty = true;
 	v->rip = ip;
 	v->rport = port;

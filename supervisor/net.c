@@ -70,6 +70,8 @@ void sup_net_free(struct sup_run *R)
 		return;
 	for (uint32_t i = 0; i < N->nconns; i++) {
 		struct sup_conn *c = N->conns[i];
+		if (c->app >= 0)
+			close(c->app);
 		for (int s = 0; s < 2; s++) {
 			if (c->end[s] >= 0)
 				close(c->end[s]);
@@ -464,7 +466,8 @@ static int take_relay_client(struct sup_net *N, uint32_t id)
 	}
 }
 
-static int64_t on_connect(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+static int64_t on_connect(struct sup_run *R, struct sup_thread *t, const int64_t *a, int *app,
+			  int64_t *out)
 {
 	struct sup_net *N = R->net;
 	struct sup_sock *s = caller_sock(R, t, a[0]);
@@ -511,6 +514,9 @@ static int64_t on_connect(struct sup_run *R, struct sup_thread *t, const int64_t
 	c->end[1] = -1;
 	c->sock = s->id;
 	c->filler = a[3] < 0 ? 0 : a[3] > 64 ? 64 : (int)a[3];
+	c->app = *app;
+	c->app_sndbuf = (int)a[4];
+	*app = -1;
 	c->events[0] = c->events[1] = 0;
 	relay_watch(N, fd, KEY(KEY_CONN0, c->id), 0);
 	char src[32], dst[32];
@@ -601,7 +607,7 @@ bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req
 	case SIM_NET_SOCKET: ret = on_socket(R, t, a, fd, out); break;
 	case SIM_NET_BIND: ret = on_bind(R, t, a, out); break;
 	case SIM_NET_LISTEN: ret = on_listen(R, t, a, out); break;
-	case SIM_NET_CONNECT: ret = on_connect(R, t, a, out); break;
+	case SIM_NET_CONNECT: ret = on_connect(R, t, a, fd, out); break;
 	case SIM_NET_STATUS: ret = on_status(R, t, a); break;
 	case SIM_NET_ACCEPT: ret = on_accept(R, t, a, out); break;
 	case SIM_NET_CLOSE: on_close(R, t, a); return false; /* no reply */

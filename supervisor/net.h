@@ -89,6 +89,8 @@ struct sup_conn {
 	int err[2];               /* what SIM_NET_STATUS tells side i (positive errno) */
 	uint32_t sock;            /* the connecting socket's id */
 	int filler;               /* bytes holding the connecting socket unwritable */
+	int app;                  /* the connecting program's socket, until established; -1 */
+	int app_sndbuf;           /* its SO_SNDBUF to give back then */
 	int syn_tries;
 	struct relay_dir dir[2];  /* dir[i]: side i -> side 1-i */
 };

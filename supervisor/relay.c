@@ -183,6 +183,18 @@ void relay_read(struct sup_run *R, struct sup_conn *c, int side)
 
 /* ---- delivery ---- */
 
+/* Lets go of the connecting program's socket, giving its SO_SNDBUF back
+ * first when it connected. */
+static void release_app(struct sup_conn *c, bool connected)
+{
+	if (c->app < 0)
+		return;
+	if (connected && c->app_sndbuf > 0)
+		setsockopt(c->app, SOL_SOCKET, SO_SNDBUF, &c->app_sndbuf, sizeof c->app_sndbuf);
+	close(c->app);
+	c->app = -1;
+}
+
 static void maybe_done(struct sup_run *R, struct sup_conn *c)
 {
 	if (c->state == C_DONE || (c->state == C_SYN && !c->err[0]))
@@ -203,6 +215,8 @@ static void deliver_reset(struct sup_run *R, struct sup_conn *c, int to, int err
 		c->err[to] = err;
 	trace_conn(R, c, err == ECONNREFUSED ? "net-refused" : "net-reset", to, -1, -1);
 	drop_dir(&c->dir[to]); /* what it had sent is lost with the connection */
+	if (to == 0)
+		release_app(c, false);
 	c->dir[to].eof = true;
 	relay_close_end(R, c, to);
 	if (c->state == C_SYN)
@@ -214,12 +228,14 @@ static void deliver_reset(struct sup_run *R, struct sup_conn *c, int to, int err
 static void established(struct sup_run *R, struct sup_conn *c)
 {
 	if (c->end[0] < 0 || c->gone[0]) { /* the connecting socket is gone: reset the server side */
+		release_app(c, false);
 		c->state = C_ESTAB;
 		c->dir[0].eof = true;
 		if (!c->rst[0])
 			relay_push(R, c, 0, CH_RST, NULL, ECONNRESET);
 		return;
 	}
+	release_app(c, true);
 	int left = c->filler;
 	while (left > 0) {
 		ssize_t n = recv(c->end[0], R->net->buf, (size_t)left, MSG_DONTWAIT);
@@ -304,6 +320,7 @@ static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 static void fail_connect(struct sup_run *R, struct sup_conn *c, int err)
 {
 	c->err[0] = err;
+	release_app(c, false);
 	sup_trace_ev(R, NULL, 0, "net-connect-failed", "ii", "conn", (int64_t)c->id, "errno",
 		     (int64_t)err);
 	relay_close_end(R, c, 0);
@@ -352,6 +369,7 @@ void relay_syn(struct sup_run *R, void *arg)
 	if (!c || c->state != C_SYN || c->err[0] || c->end[1] >= 0)
 		return;
 	if (c->gone[0] || c->end[0] < 0) { /* the connecting socket was closed meanwhile */
+		release_app(c, false);
 		relay_close_end(R, c, 0);
 		c->state = C_DONE;
 		return;
@@ -469,6 +487,8 @@ void sup_net_node_down(struct sup_run *R, int node)
 			if (c->node[s] != node || c->node[1 - s] == node)
 				continue;
 			c->gone[s] = true;
+			if (s == 0)
+				release_app(c, false);
 			drop_dir(&c->dir[s]);
 			c->dir[s].eof = true;
 			relay_close_end(R, c, s);

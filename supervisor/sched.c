@@ -164,7 +164,8 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 	sup_node_name(R, p->node, nb, sizeof nb);
 	char kind[64];
 	sup_exit_kind(R, p, kind, sizeof kind);
-	sup_fail_kind(R, "%s", kind); /* for the sup_fail below, if one is reached */
+	if ((p->node >= 0 && !R->o->servers_may_exit) || (p->node < 0 && p->status != 0))
+		sup_fail_kind(R, "%s", kind); /* the sup_fail below is reached */
 	if (p->node >= 0) {
 		if (!R->o->servers_may_exit)
 			sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);

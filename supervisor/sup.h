@@ -41,6 +41,7 @@ struct sup_thread {
 	uint64_t futex_addr;     /* T_FUTEX */
 	uint32_t futex_bitset;
 	uint64_t futex_seq;      /* FIFO order among futex waiters */
+	uint64_t futex_key;      /* shared futex: memory object key, 0: private */
 	int64_t wait_sel;        /* T_WAITCHILD: pid selector and options */
 	int wait_opts;
 	struct sim_rep reply;    /* sent when it next gets the turn */
@@ -105,6 +106,7 @@ struct sup_run {
 	bool interrupted;
 	struct sup_trace *trace;
 	struct sup_thread *running; /* holds the turn */
+	int64_t slice_end;          /* the turn holder's time slice ends (SUP_QUANTUM_NS) */
 	struct sup_events *events;  /* timed events (events.c) */
 	struct sup_faults *faults;  /* faults.c, NULL without fault options */
 	char kind[64];              /* the failure's kind, for reports: "deadlock", ... */

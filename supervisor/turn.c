@@ -33,8 +33,10 @@ static int64_t next_event(struct sup_run *R, const struct sup_thread *self)
 	int64_t w = sup_next_wakeup(R, self);
 	if (w < 0 || w > R->o->time_limit_ns)
 		w = R->o->time_limit_ns;
-	if (self && R->now + SUP_QUANTUM_NS < w && sup_others_runnable(R, self))
-		w = R->now + SUP_QUANTUM_NS;
+	/* the slice is counted from the start of the turn: replies that keep
+	 * the turn must not extend it */
+	if (self && R->slice_end < w && sup_others_runnable(R, self))
+		w = R->slice_end;
 	return w;
 }
 
@@ -243,16 +245,31 @@ static struct sup_proc *find_proc(struct sup_run *R, int node, int64_t vpid)
 	return NULL;
 }
 
-static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, int64_t max,
-			  uint32_t bitset, uint64_t requeue_to, int64_t requeue_max)
+/* A private futex is an address in one process; a shared one (a futex in
+ * MAP_SHARED memory, e.g. a POSIX semaphore between processes) is the
+ * shim's key for the memory object and offset, the same in every process
+ * of the node that maps it. */
+static bool futex_matches(const struct sup_thread *w, const struct sup_proc *p, uint64_t addr,
+			  uint64_t key)
+{
+	if (w->state != T_FUTEX)
+		return false;
+	if (key)
+		return w->futex_key == key && w->proc->node == p->node;
+	return !w->futex_key && w->proc == p && w->futex_addr == addr;
+}
+
+static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, uint64_t key,
+			  int64_t max, uint32_t bitset, uint64_t requeue_to, uint64_t requeue_key,
+			  int64_t requeue_max)
 {
 	int64_t woken = 0, moved = 0;
 	for (;;) {
 		struct sup_thread *best = NULL;
 		for (int i = 0; i < R->nthreads; i++) {
 			struct sup_thread *w = R->threads[i];
-			if (w->state == T_FUTEX && w->proc == p && w->futex_addr == addr &&
-			    (w->futex_bitset & bitset) && (!best || w->futex_seq < best->futex_seq))
+			if (futex_matches(w, p, addr, key) && (w->futex_bitset & bitset) &&
+			    (!best || w->futex_seq < best->futex_seq))
 				best = w;
 		}
 		if (!best)
@@ -262,6 +279,7 @@ static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, 
 			woken++;
 		} else if (requeue_to && moved < requeue_max) {
 			best->futex_addr = requeue_to;
+			best->futex_key = requeue_key;
 			best->futex_seq = ++R->futex_seq;
 			moved++;
 		} else {
@@ -388,14 +406,16 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			t->futex_addr = (uint64_t)a[0];
 			t->deadline = a[1];
 			t->futex_bitset = (uint32_t)a[2];
+			t->futex_key = (uint64_t)a[3];
 			t->futex_seq = ++R->futex_seq;
 			break;
 		case SIM_FUTEX_WAKE:
-			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], a[1], (uint32_t)a[2], 0, 0), NULL);
+			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], (uint64_t)a[3], a[1], (uint32_t)a[2], 0, 0, 0), NULL);
 			parked = false;
 			break;
 		case SIM_FUTEX_REQUEUE:
-			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], a[1], ~0u, (uint64_t)a[2], a[3]),
+			reply(R, t, futex_wake(R, t->proc, (uint64_t)a[0], (uint64_t)a[4], a[1], ~0u, (uint64_t)a[2],
+					 (uint64_t)a[5], a[3]),
 			      NULL);
 			parked = false;
 			break;
@@ -424,7 +444,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 				break;
 			}
 			if (a[0])
-				futex_wake(R, t->proc, (uint64_t)a[0], 1, ~0u, 0, 0);
+				futex_wake(R, t->proc, (uint64_t)a[0], 0, 1, ~0u, 0, 0, 0);
 			sup_trace_ev(R, t->proc, t->vtid, "thread-exit", "", NULL);
 			sup_thread_dead(R, t);
 			if (t->proc->nthreads == 0)
@@ -565,6 +585,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 
 void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 {
+	R->slice_end = R->now + SUP_QUANTUM_NS;
 	if (t->state != T_HELLO) {
 		t->reply.now = R->now;
 		t->reply.next_event = next_event(R, t);

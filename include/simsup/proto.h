@@ -31,9 +31,11 @@ enum sim_op {
 	SIM_SLEEP,         /* park until a0 (virtual ns); a1=1 if interruptible by signal */
 	SIM_POLL,          /* local objects not ready: park until another thread changed
 	                      something (a request with SIM_REQ_DIRTY) or a0 (-1: none) */
-	SIM_FUTEX_WAIT,    /* a0=uaddr a1=deadline (-1 none) a2=bitset. ret 0 | -ETIMEDOUT */
-	SIM_FUTEX_WAKE,    /* a0=uaddr a1=max a2=bitset. ret: woken */
-	SIM_FUTEX_REQUEUE, /* a0=uaddr a1=nwake a2=uaddr2 a3=nrequeue. ret: woken+requeued */
+	SIM_FUTEX_WAIT,    /* a0=uaddr a1=deadline (-1 none) a2=bitset a3=shared key (0: private).
+	                      ret 0 | -ETIMEDOUT */
+	SIM_FUTEX_WAKE,    /* a0=uaddr a1=max a2=bitset a3=shared key. ret: woken */
+	SIM_FUTEX_REQUEUE, /* a0=uaddr a1=nwake a2=uaddr2 a3=nrequeue a4,a5=shared keys.
+	                      ret: woken+requeued */
 	SIM_THREAD_NEW,    /* carries the new thread's socket (SCM_RIGHTS). ret: vtid */
 	SIM_THREAD_EXIT,   /* a0=clear_child_tid address (0: none). no reply */
 	SIM_FORK,          /* carries the child's socket (SCM_RIGHTS). ret: child vpid */
@@ -79,8 +81,10 @@ enum sim_op {
 	SIM_NET_LISTEN,    /* a0=id a1=backlog (the socket already listens). ret 0|-errno;
 	                      rep.a[0]=ip a[1]=port (bound now if it was not) */
 	SIM_NET_CONNECT,   /* a0=id a1=ip a2=port a3=filler bytes written after connecting the
-	                      socket to the relay listener. ret: conn id|-errno;
-	                      rep.a[0]=local ip a[1]=local port */
+	                      socket to the relay listener a4=SO_SNDBUF to give it back once
+	                      connected; carries the socket (SCM_RIGHTS), which the supervisor
+	                      keeps until then. ret: conn id|-errno; rep.a[0]=local ip
+	                      a[1]=local port */
 	SIM_NET_STATUS,    /* a0=conn id a1=side (0 client, 1 server). ret: 1 connecting,
 	                      0 established or closed in order, -errno (ECONNREFUSED,
 	                      ECONNRESET, ETIMEDOUT, EHOSTUNREACH) */
