@@ -247,3 +247,28 @@ Test(foundation, nothing_outlives_a_killed_simsup)
 	cr_expect(strstr(out, "CLEAN"), "processes outlived simsup: %s", out);
 	free(cmd);
 }
+
+Test(foundation, python_multiprocessing_pool)
+{
+	/* worker processes share a POSIX semaphore (a futex in MAP_SHARED
+	 * memory) and a handler thread polls in a loop: both must work */
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 3 -- /usr/bin/python3 -c "
+		    "'import multiprocessing as m; p=m.Pool(3); print(sum(p.map(abs, range(100))))'");
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "p0 | 4950"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(foundation, pipeline_through_a_pipe)
+{
+	/* tar writes into a pipe faster than gzip reads it: the writer parks,
+	 * the reader drains, the end of the pipe is seen */
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- sh -c 'tar czf x.tgz /usr/share/doc/dpkg && tar tzf x.tgz | wc -l; "
+		    "yes | head -c 1000000 | wc -c'");
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "p0 | 1000000"), "%s", r.out);
+	run_free(&r);
+}
