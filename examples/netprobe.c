@@ -448,6 +448,7 @@ static int edge_client(const char *host, const char *port)
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
+	setvbuf(stdout, NULL, _IOLBF, 0); /* servers are killed, not ended: print as we go */
 	if (!strcmp(m, "nbconnect") && argc == 4) return nbconnect(argv[2], argv[3]);
 	if (!strcmp(m, "refused") && argc == 4) return refused(argv[2], argv[3]);
 	if (!strcmp(m, "closer") && argc == 4) closer(argv[2], argv[3]);

@@ -81,7 +81,7 @@ long shim_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_TAI:
-		t -= shim_proc.cfg.epoch_ns;
+		t -= shim_proc.cfg.epoch_ns + shim_proc.rt_offset;
 		break;
 	case CLOCK_MONOTONIC:
 	case CLOCK_BOOTTIME:

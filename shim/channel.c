@@ -89,6 +89,7 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	if (rep->now > shim_proc.now)
 		shim_proc.now = rep->now;
 	shim_proc.next_event = rep->next_event;
+	shim_proc.rt_offset = rep->rt_offset;
 	return rep->ret;
 }
 
@@ -131,6 +132,7 @@ long shim_wait_turn(struct sim_rep *rep)
 	if (rep->now > shim_proc.now)
 		shim_proc.now = rep->now;
 	shim_proc.next_event = rep->next_event;
+	shim_proc.rt_offset = rep->rt_offset;
 	return rep->ret;
 }
 

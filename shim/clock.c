@@ -48,7 +48,7 @@ static int64_t clock_value(clockid_t clk, bool *ok)
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_REALTIME_ALARM:
 	case CLOCK_TAI:
-		return shim_proc.cfg.epoch_ns + shim_proc.now;
+		return shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
@@ -89,7 +89,7 @@ int shim_gettimeofday(struct timeval *tv, void *tz)
 	if (!shim_proc.active)
 		return (int)sys2(SYS_gettimeofday, tv, tz);
 	if (tv) {
-		int64_t v = shim_proc.cfg.epoch_ns + shim_proc.now;
+		int64_t v = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
 		tv->tv_sec = v / 1000000000LL;
 		tv->tv_usec = (v % 1000000000LL) / 1000;
 	}
@@ -107,7 +107,7 @@ time_t shim_time(time_t *t)
 	shim_ready();
 	if (!shim_proc.active)
 		return (time_t)sys1(SYS_time, t);
-	time_t v = (time_t)((shim_proc.cfg.epoch_ns + shim_proc.now) / 1000000000LL);
+	time_t v = (time_t)((shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now) / 1000000000LL);
 	if (t)
 		*t = v;
 	shim_tick();

@@ -109,7 +109,8 @@ static int64_t abs_deadline(const struct timespec *ts, bool realtime)
 {
 	if (!ts)
 		return -1;
-	int64_t t = shim_ts_ns(ts) - (realtime ? shim_proc.cfg.epoch_ns : shim_proc.cfg.mono_base);
+	int64_t t = shim_ts_ns(ts) - (realtime ? shim_proc.cfg.epoch_ns + shim_proc.rt_offset
+					     : shim_proc.cfg.mono_base);
 	return t < 0 ? 0 : t;
 }
 

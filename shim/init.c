@@ -54,6 +54,7 @@ static void hello(void)
 	cfg.lib[sizeof cfg.lib - 1] = 0;
 	shim_proc.cfg = cfg;
 	shim_proc.now = cfg.rep.now;
+	shim_proc.rt_offset = cfg.rep.rt_offset;
 	shim_proc.next_event = cfg.rep.next_event;
 	shim_self.vtid = cfg.vtid;
 	shim_random_seed(cfg.seed);

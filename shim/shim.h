@@ -90,6 +90,7 @@ struct shim_proc {
 	struct sim_config cfg;
 	int64_t now;          /* virtual ns, advanced by ticks and replies */
 	int64_t next_event;   /* yield once now reaches this */
+	int64_t rt_offset;    /* CLOCK_REALTIME offset of this node (clock faults) */
 	uint64_t rng[4];      /* random stream (xoshiro256**) from cfg.seed */
 	uint64_t prng_sched;  /* preemption decisions */
 };

@@ -189,7 +189,7 @@ static long settime(int kind, long id, bool abstime, const struct itimerspec *nv
 	int64_t value = ts_ns(&nv->it_value), interval = ts_ns(&nv->it_interval);
 	int64_t real = -1, mono = -1;
 	if (value > 0 && abstime) {
-		real = value - shim_proc.cfg.epoch_ns;
+		real = value - shim_proc.cfg.epoch_ns - shim_proc.rt_offset;
 		mono = value - shim_proc.cfg.mono_base;
 		real = real < 0 ? 0 : real;
 		mono = mono < 0 ? 0 : mono;

@@ -49,6 +49,7 @@ enum {
 	OPT_CHAOS,
 	OPT_CHAOS_DURATION,
 	OPT_SERVERS_MAY_EXIT,
+	OPT_CLOCK,
 	OPT_VERSION,
 	OPT_SEEDS,
 	OPT_ITERATIONS,
@@ -80,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "chaos", optional_argument, NULL, OPT_CHAOS },
 	{ "chaos-duration", required_argument, NULL, OPT_CHAOS_DURATION },
 	{ "servers-may-exit", no_argument, NULL, OPT_SERVERS_MAY_EXIT },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -130,6 +132,8 @@ static const char usage_text[] =
 "                        (docs/faults.md)\n"
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
 "                        halves|ring|bridge|oneway:A>B; repeatable\n"
+"  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
+"                        jump=+-DUR and/or drift=+-PPMppm; repeatable\n"
 "  --chaos[=KNOBS]       seeded faults during the chaos phase; KNOBS like\n"
 "                        max-down=1,interval=2s-10s,kinds=crash:2+graceful:1\n"
 "                        (docs/faults.md)\n"
@@ -717,11 +721,15 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 		return opt_list(&o->partitions, &o->npartitions, "--partition", arg, err, n);
 	case OPT_CHAOS:
 		free(o->chaos);
+	for (int i = 0; i < o->nclocks; i++)
+		free(o->clocks[i]);
+	free(o->clocks);
 		o->chaos = strdup(arg ? arg : "");
 		return o->chaos ? 0 : -1;
 	case OPT_CHAOS_DURATION:
 		return opt_duration("--chaos-duration", arg, &o->chaos_duration_ns, err, n);
 	case OPT_SERVERS_MAY_EXIT: o->servers_may_exit = true; return 0;
+	case OPT_CLOCK: return opt_list(&o->clocks, &o->nclocks, "--clock", arg, err, n);
 	case OPT_LATENCY: return opt_latency(o, arg, err, n);
 	case OPT_TIME_LIMIT: return opt_duration("--time-limit", arg, &o->time_limit_ns, err, n);
 	case OPT_TICK: return opt_duration("--tick", arg, &o->tick_ns, err, n);

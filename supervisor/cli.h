@@ -40,6 +40,8 @@ struct sup_opts {
 	char *chaos;               /* --chaos[=KNOBS]: NULL off, "" defaults */
 	int64_t chaos_duration_ns; /* --chaos-duration (60s) */
 	bool servers_may_exit;     /* --servers-may-exit */
+	char **clocks;             /* --clock SPEC (repeatable), parsed in faults.c */
+	int nclocks;
 	/* sweeps and outputs (docs/outputs.md) */
 	struct sup_seed_range *seed_ranges; /* --seeds A-B,C,...: inclusive ranges */
 	int nseed_ranges;

@@ -39,8 +39,21 @@ struct partition {
 	int a, b; /* isolate:a, oneway:a>b */
 };
 
+struct clockfault {
+	int64_t at;
+	int node;
+	bool has_jump, has_drift;
+	int64_t jump;             /* ns, may be negative */
+	int64_t drift_ppm;
+};
+
+struct nodeclock {
+	int64_t base, drift_ppm, since;
+};
+
 struct chaos {
 	bool on;
+	bool clocks;
 	int max_down;
 	int64_t every_lo, every_hi, down_lo, down_hi, grace_lo, grace_hi;
 	int weight[K_NKINDS];
@@ -53,7 +66,8 @@ struct sup_faults {
 				     change the scheduler's choices before them */
 	struct chaos chaos;
 	int nnodes;
-	bool *cut;                /* nnodes x nnodes: from -> to blocked */
+	int *cut;                 /* nnodes x nnodes: cuts in force from -> to */
+	struct nodeclock *clock;  /* per node: CLOCK_REALTIME offset and drift */
 	char log[4096];           /* faults so far, for failure reports */
 	size_t loglen;
 };
@@ -215,6 +229,68 @@ static int parse_partition(const char *arg, int procs, struct partition *p, char
 	return rc;
 }
 
+struct clock_ctx {
+	struct clockfault *c;
+	int procs;
+	bool have_at, have_proc;
+};
+
+static int signed_dur(const char *k, const char *v, int64_t *out, char *err, size_t errlen)
+{
+	bool neg = *v == '-';
+	if (dur(k, v + (*v == '-' || *v == '+'), out, err, errlen) < 0)
+		return -1;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
+static int take_clock(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct clock_ctx *c = vctx;
+	char *end;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->c->at, err, errlen);
+	if (!strcmp(k, "jump"))
+		return c->c->has_jump = true, signed_dur(k, v, &c->c->jump, err, errlen);
+	if (!strcmp(k, "drift")) {
+		long ppm = strtol(v, &end, 10);
+		if (!*v || (strcmp(end, "ppm") && *end) || ppm < -100000 || ppm > 100000) {
+			snprintf(err, errlen, "drift=%s: expected parts per million, e.g. +200ppm", v);
+			return -1;
+		}
+		c->c->has_drift = true;
+		c->c->drift_ppm = ppm;
+		return 0;
+	}
+	if (!strcmp(k, "proc")) {
+		long n = strtol(v, &end, 10);
+		if (*v == 0 || *end || n < 0 || n >= c->procs) {
+			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
+			return -1;
+		}
+		c->c->node = (int)n;
+		c->have_proc = true;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key %s (at, proc, jump, drift)", k);
+	return -1;
+}
+
+static int parse_clock(const char *arg, int procs, struct clockfault *cf, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*cf = (struct clockfault){ 0 };
+	struct clock_ctx c = { .c = cf, .procs = procs };
+	int rc = parse_kv(spec, "--clock", arg, err, errlen, take_clock, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_proc && (cf->has_jump || cf->has_drift))) {
+		snprintf(err, errlen, "--clock \"%s\": needs at=DUR, proc=N and jump=+-DUR or drift=+-PPM", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_t errlen)
 {
 	struct chaos *c = vctx;
@@ -236,6 +312,14 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return range(k, v, &c->grace_lo, &c->grace_hi, err, errlen);
 	if (!strcmp(k, "partition"))
 		return range(k, v, &c->part_lo, &c->part_hi, err, errlen);
+	if (!strcmp(k, "clocks")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "clocks=%s: expected on or off", v);
+			return -1;
+		}
+		c->clocks = !strcmp(v, "on");
+		return 0;
+	}
 	if (!strcmp(k, "partitions")) {
 		if (strcmp(v, "on") && strcmp(v, "off")) {
 			snprintf(err, errlen, "partitions=%s: expected on or off", v);
@@ -267,7 +351,7 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return 0;
 	}
 	snprintf(err, errlen, "unknown knob %s (max-down, interval, down, grace, kinds, "
-		 "partitions, partition)", k);
+		 "partitions, partition, clocks)", k);
 	return -1;
 }
 
@@ -280,6 +364,7 @@ static int parse_chaos(const char *arg, struct chaos *c, char *err, size_t errle
 		.grace_lo = 1000000000LL, .grace_hi = 5000000000LL,
 		.weight = { 1, 2, 1, 1 },
 		.partitions = true,
+		.clocks = true,
 		.part_lo = 1000000000LL, .part_hi = 5000000000LL,
 	};
 	char *spec = strdup(arg);
@@ -301,6 +386,10 @@ int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 			return -1;
 	if (o->chaos && parse_chaos(o->chaos, &c, err, errlen) < 0)
 		return -1;
+	struct clockfault cf;
+	for (int i = 0; i < o->nclocks; i++)
+		if (parse_clock(o->clocks[i], o->procs, &cf, err, errlen) < 0)
+			return -1;
 	return 0;
 }
 
@@ -594,9 +683,48 @@ static void partition_ev(struct sup_run *R, void *arg)
 	sup_event_at(R, R->now + pa->p.dur, heal_ev, pa);
 }
 
+/* ---- clocks: CLOCK_REALTIME offset and drift per node ---- */
+
+int64_t sup_faults_rt_offset(struct sup_run *R, int node)
+{
+	struct sup_faults *F = R->faults;
+	if (!F || !F->clock)
+		return 0;
+	const struct nodeclock *c = &F->clock[link_index(R, node)];
+	return c->base + c->drift_ppm * (R->now - c->since) / 1000000;
+}
+
+static void set_clock(struct sup_run *R, int node, const struct clockfault *cf)
+{
+	struct nodeclock *c = &R->faults->clock[link_index(R, node)];
+	c->base = sup_faults_rt_offset(R, node) + (cf->has_jump ? cf->jump : 0);
+	c->since = R->now;
+	if (cf->has_drift)
+		c->drift_ppm = cf->drift_ppm;
+	note(R, "clock", node, "offset %+.6fs drift %+lldppm", c->base / 1e9, (long long)c->drift_ppm);
+}
+
+static void clock_ev(struct sup_run *R, void *arg)
+{
+	struct clockfault *cf = arg;
+	set_clock(R, cf->node, cf);
+	free(cf);
+}
+
 /* ---- chaos ---- */
 
 static void chaos_ev(struct sup_run *R, void *arg);
+
+/* The end of the chaos phase: clocks are set right (as NTP would);
+ * partitions heal on their own timers, which never outlast the phase, and
+ * down nodes restart on theirs. */
+static void chaos_end_ev(struct sup_run *R, void *arg)
+{
+	struct sup_faults *F = R->faults;
+	note(R, "chaos-end", INT32_MIN, "quiet phase: faults stop, clocks corrected");
+	for (int i = 0; i < F->nnodes; i++)
+		F->clock[i] = (struct nodeclock){ .since = R->now };
+}
 
 static void chaos_next(struct sup_run *R)
 {
@@ -618,7 +746,17 @@ static void chaos_ev(struct sup_run *R, void *arg)
 	for (int k = 0; k < K_NKINDS; k++)
 		total += c->weight[k];
 	bool do_part = c->partitions && n >= 2 && (frand(F) % 3 == 0 || total == 0);
-	if (do_part) {
+	if (c->clocks && frand(F) % 4 == 0) {
+		struct clockfault cf = { .node = (int)(frand(F) % (uint64_t)n) };
+		if (frand(F) % 2) {
+			cf.has_jump = true;
+			cf.jump = between(F, -2000000000LL, 2000000000LL);
+		} else {
+			cf.has_drift = true;
+			cf.drift_ppm = between(F, -500, 500);
+		}
+		set_clock(R, cf.node, &cf);
+	} else if (do_part) {
 		struct part_apply *pa = calloc(1, sizeof *pa);
 		pa->p.shape = (enum shape)(frand(F) % 5);
 		pa->p.a = (int)(frand(F) % (uint64_t)n);
@@ -663,7 +801,11 @@ static void swarm(struct sup_run *R)
 	if (c->partitions && frand(F) % 4 == 0)
 		c->partitions = false;
 	if (c->partitions)
-		strcat(mix, "partitions");
+		strcat(mix, "partitions ");
+	if (c->clocks && frand(F) % 4 == 0)
+		c->clocks = false;
+	if (c->clocks)
+		strcat(mix, "clocks");
 	note(R, "chaos", INT32_MIN, "families: %s (%d reboot kinds) until %.3fs", mix[0] ? mix : "none",
 	     kept, R->o->chaos_duration_ns / 1e9);
 }
@@ -671,14 +813,20 @@ static void swarm(struct sup_run *R)
 void sup_faults_start(struct sup_run *R)
 {
 	const struct sup_opts *o = R->o;
-	if (!o->nreboots && !o->npartitions && !o->chaos)
+	if (!o->nreboots && !o->npartitions && !o->chaos && !o->nclocks)
 		return;
 	struct sup_faults *F = calloc(1, sizeof *F);
 	R->faults = F;
 	sup_rand_seed(F->rng, R->seed ^ 0xfa017fa017ULL);
 	F->nnodes = o->procs + o->nworkloads;
 	F->cut = calloc((size_t)F->nnodes * (size_t)F->nnodes, sizeof *F->cut);
+	F->clock = calloc((size_t)F->nnodes, sizeof *F->clock);
 	char err[512];
+	for (int i = 0; i < o->nclocks; i++) {
+		struct clockfault *cf = malloc(sizeof *cf);
+		if (parse_clock(o->clocks[i], o->procs, cf, err, sizeof err) == 0)
+			sup_event_at(R, cf->at, clock_ev, cf);
+	}
 	for (int i = 0; i < o->nreboots; i++) {
 		struct reboot *rb = malloc(sizeof *rb);
 		if (parse_reboot(o->reboots[i], o->procs, rb, err, sizeof err) == 0)
@@ -692,6 +840,7 @@ void sup_faults_start(struct sup_run *R)
 	if (o->chaos && parse_chaos(o->chaos, &F->chaos, err, sizeof err) == 0) {
 		swarm(R);
 		chaos_next(R);
+		sup_event_at(R, o->chaos_duration_ns, chaos_end_ev, NULL);
 	}
 }
 
@@ -700,6 +849,7 @@ void sup_faults_free(struct sup_run *R)
 	if (!R->faults)
 		return;
 	free(R->faults->cut);
+	free(R->faults->clock);
 	free(R->faults);
 	R->faults = NULL;
 }

@@ -185,6 +185,14 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, char **argv, 
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Ignored signals survive execve: without this every target would
+	 * inherit simsup's own SIG_IGN for SIGPIPE (`yes | head -1` would
+	 * print "Broken pipe" instead of dying), or the SIGINT/SIGHUP a
+	 * shell or nohup ignored for simsup.  Every target starts with the
+	 * default actions, however simsup itself was started. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	personality(ADDR_NO_RANDOMIZE);
 	const char *name = sup_node_name(R, node, nb, sizeof nb);
 	snprintf(path, sizeof path, "%s/logs/%s.out", R->run_dir, name);

@@ -35,17 +35,6 @@
 #define SIMSUP_PKGLIBDIR "/usr/local/lib/x86_64-linux-gnu/simsup"
 #endif
 
-int sup_setup_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("simsup: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 2;
-}
-
 /* libsimsup.so: $SIMSUP_LIB, else next to us in the build tree, else where
  * meson installed it. */
 static char *find_lib(void)

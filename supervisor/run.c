@@ -18,6 +18,17 @@
 #include "sup.h"
 #include "timeline.h"
 
+int sup_setup_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("simsup: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 2;
+}
+
 static int64_t wall_ns(void)
 {
 	struct timespec ts;

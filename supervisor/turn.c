@@ -179,7 +179,8 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 
 static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
 {
-	struct sim_rep rep = { .ret = ret, .now = R->now, .next_event = next_event(R, t) };
+	struct sim_rep rep = { .ret = ret, .now = R->now, .next_event = next_event(R, t),
+			       .rt_offset = sup_faults_rt_offset(R, t->proc->node) };
 	if (a)
 		memcpy(rep.a, a, sizeof rep.a);
 	if (send(t->sock, &rep, sizeof rep, MSG_NOSIGNAL) < 0 && !t->proc->exited)
@@ -211,6 +212,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.rep.now = R->now;
 	cfg.rep.next_event = next_event(R, t);
+	cfg.rep.rt_offset = sup_faults_rt_offset(R, p->node);
 	cfg.vpid = p->vpid;
 	cfg.vppid = p->vppid;
 	cfg.vtid = t->vtid;
@@ -589,6 +591,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 	if (t->state != T_HELLO) {
 		t->reply.now = R->now;
 		t->reply.next_event = next_event(R, t);
+		t->reply.rt_offset = sup_faults_rt_offset(R, t->proc->node);
 		if (send(t->sock, &t->reply, sizeof t->reply, MSG_NOSIGNAL) < 0) {
 			if (!t->proc->exited)
 				sup_proc_exited(R, t->proc, death_status(t->proc));

@@ -126,7 +126,7 @@ struct sim_rep {
 	int64_t ret;
 	int64_t now;        /* current virtual time */
 	int64_t next_event; /* the thread must yield once now >= next_event */
-	uint64_t sigpend;   /* signals pending for this thread (bit n-1 = signal n) */
+	int64_t rt_offset;  /* this node's CLOCK_REALTIME offset now (clock faults) */
 	int64_t a[4];
 };
 

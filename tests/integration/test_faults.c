@@ -162,3 +162,16 @@ Test(faults, chaos_is_a_function_of_the_seed)
 	cr_expect_str_neq(a, c, "different seeds, same faults");
 	free(a), free(b), free(c);
 }
+
+Test(faults, clock_jump_and_drift_move_realtime_only)
+{
+	struct run r;
+	run_sim(&r, "simsup --run-dir %s/run --seed 1 --procs 2 --clock at=5s,proc=1,jump=-1h "
+		    "--clock at=5s,proc=0,drift=+100000ppm -- "
+		    "sh -c 'sleep 10; date -u +%%T.%%N'", dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* p0: 5s at +10%% = +0.5s; p1: an hour back */
+	cr_expect(strstr(r.out, "p0 | 00:00:10.5"), "%s", r.out);
+	cr_expect(strstr(r.out, "p1 | 23:00:10"), "%s", r.out);
+	run_free(&r);
+}

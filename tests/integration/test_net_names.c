@@ -1,0 +1,50 @@
+/*
+ * Host names inside the simulation: p0, p1, ... and w0, w1, ...,
+ * localhost, numeric addresses, the node's own host name, reverse lookups
+ * — answered without the host's resolver.
+ */
+#include "net_harness.h"
+
+Test(net_names, simulation_names_resolve_both_ways)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --procs 2 --servers-may-exit --workload 'true' --workload 'sleep 1' -- /usr/bin/python3 -c '"
+		"import socket, sys\n"
+		"if socket.gethostname() != \"p0\": sys.exit(0)\n"
+		"print(\"A\", socket.gethostbyname(\"p1\"), socket.gethostbyname(\"w1\"), socket.gethostbyname(\"localhost\"))\n"
+		"print(\"B\", socket.getaddrinfo(\"p0\", 80, socket.AF_INET, socket.SOCK_STREAM)[0][4])\n"
+		"print(\"C\", socket.getaddrinfo(None, 8000, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)[0][4])\n"
+		"print(\"D\", socket.getaddrinfo(\"p1\", \"http\", socket.AF_INET6, socket.SOCK_STREAM, 0, socket.AI_V4MAPPED)[0][4][:2])\n"
+		"print(\"E\", socket.gethostbyaddr(\"10.0.1.2\")[0], socket.getnameinfo((\"10.0.0.1\", 443), 0))\n"
+		"for bad in (\"p2\", \"w2\", \"example.com\"):\n"
+		"    try: socket.gethostbyname(bad)\n"
+		"    except OSError: print(\"F\", bad, \"unknown\")\n"
+		"'");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "A 10.0.1.2 10.0.0.2 127.0.0.1"), "%s", r.out);
+	cr_expect(strstr(r.out, "B ('10.0.1.1', 80)"), "%s", r.out);
+	cr_expect(strstr(r.out, "C ('0.0.0.0', 8000)"), "%s", r.out);
+	cr_expect(strstr(r.out, "D ('::ffff:10.0.1.2', 80)"), "%s", r.out);
+	cr_expect(strstr(r.out, "E p1 ('w0', 'https')"), "%s", r.out);
+	cr_expect(strstr(r.out, "F p2 unknown"), "%s", r.out);
+	cr_expect(strstr(r.out, "F w2 unknown"), "%s", r.out);
+	cr_expect(strstr(r.out, "F example.com unknown"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(net_names, ephemeral_ports_are_deterministic)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 2 -- /usr/bin/python3 -c '"
+		"import socket\n"
+		"l = socket.socket(); l.bind((\"0.0.0.0\", 0)); l.listen()\n"
+		"c = socket.create_connection(l.getsockname())\n"
+		"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b\"x\", (\"127.0.0.1\", 9))\n"
+		"print(\"ports\", l.getsockname()[1], c.getsockname(), u.getsockname()[1])\n"
+		"'");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "ports 32768 ('127.0.0.1', 32769) 32770"), "%s", r.out);
+	run_free(&r);
+}

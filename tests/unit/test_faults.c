@@ -1,0 +1,70 @@
+/* supervisor/faults.c: fault specs are checked before anything starts. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sup.h"
+
+static int check(const char *opt, const char *spec, char *err)
+{
+	struct sup_opts o = { .procs = 3 };
+	char *list[] = { (char *)spec, NULL };
+	if (!strcmp(opt, "reboot"))
+		o.reboots = list, o.nreboots = 1;
+	else if (!strcmp(opt, "partition"))
+		o.partitions = list, o.npartitions = 1;
+	else if (!strcmp(opt, "clock"))
+		o.clocks = list, o.nclocks = 1;
+	else
+		o.chaos = (char *)spec;
+	return sup_faults_check(&o, err, 512);
+}
+
+Test(faults_spec, good_specs)
+{
+	char err[512];
+	const char *ok[][2] = {
+		{ "reboot", "at=5s,proc=1,kind=crash,down=2s" },
+		{ "reboot", "kind=graceful,proc=0,at=1m,grace=3s" },
+		{ "reboot", "at=0,proc=2,kind=wipe" },
+		{ "reboot", "at=10s,proc=2,kind=pause,down=500ms" },
+		{ "partition", "at=10s,for=3s,shape=isolate:0" },
+		{ "partition", "at=1s,for=1s,shape=oneway:0>2" },
+		{ "partition", "at=1s,for=1s,shape=halves" },
+		{ "partition", "at=1s,for=1s,shape=ring" },
+		{ "partition", "at=1s,for=1s,shape=bridge" },
+		{ "clock", "at=1s,proc=0,jump=-2s" },
+		{ "clock", "at=1s,proc=1,drift=+300ppm" },
+		{ "chaos", "" },
+		{ "chaos", "max-down=2,interval=1s-3s,kinds=crash:1+pause:3,partitions=off,clocks=on" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		cr_expect_eq(check(ok[i][0], ok[i][1], err), 0, "--%s %s: %s", ok[i][0], ok[i][1], err);
+}
+
+Test(faults_spec, bad_specs_name_what_is_wrong)
+{
+	char err[512];
+	const char *bad[][3] = {
+		{ "reboot", "at=5s,proc=1", "needs" },
+		{ "reboot", "at=5s,proc=3,kind=crash", "proc=3" },
+		{ "reboot", "at=5s,proc=0,kind=melt", "kind=melt" },
+		{ "reboot", "at=soon,proc=0,kind=crash", "at=soon" },
+		{ "reboot", "at=1s,proc=0,kind=crash,color=red", "color" },
+		{ "reboot", "at=1s proc=0", "expected a duration" },
+		{ "reboot", "at=1s,proc", "KEY=VALUE" },
+		{ "partition", "at=1s,for=1s,shape=isolate:7", "shape=isolate:7" },
+		{ "partition", "at=1s,for=1s,shape=oneway:1>1", "oneway:1>1" },
+		{ "partition", "at=1s,shape=ring", "needs" },
+		{ "clock", "at=1s,proc=0", "needs" },
+		{ "clock", "at=1s,proc=0,drift=fast", "drift=fast" },
+		{ "chaos", "max-down=x", "max-down=x" },
+		{ "chaos", "interval=5s-1s", "interval" },
+		{ "chaos", "kinds=crash:1+melt:2", "kinds" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_expect_eq(check(bad[i][0], bad[i][1], err), -1, "--%s %s accepted", bad[i][0], bad[i][1]);
+		cr_expect(strstr(err, bad[i][2]), "--%s %s: \"%s\" lacks \"%s\"", bad[i][0], bad[i][1], err,
+			  bad[i][2]);
+		cr_expect(!strchr(err, '\n'), "two lines: %s", err);
+	}
+}
