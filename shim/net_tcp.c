@@ -122,6 +122,17 @@ static long tcp_connect(struct shim_vsock *v, int fd, const void *sa, unsigned l
 {
 	uint32_t ip;
 	uint16_t port;
+	if (v->state == VS_CONNECTING) {
+		/* a second connect is how hiredis and others ask whether a
+		 * non-blocking connect is done: EISCONN once it is */
+		long st = shim_tcp_update(v, fd);
+		if (st == 1)
+			return -EALREADY;
+		if (st < 0) {
+			v->err = 0;
+			return st;
+		}
+	}
 	switch (v->state) {
 	case VS_CONNECTING: return -EALREADY;
 	case VS_CONNECTED: case VS_LISTEN: return -EISCONN;

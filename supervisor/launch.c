@@ -174,8 +174,8 @@ static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_
 	return env;
 }
 
-static _Noreturn void child(struct sup_run *R, int node, int sock, char **argv, char **env,
-			    pid_t sup)
+static _Noreturn void child(struct sup_run *R, int node, int sock, const char *path_exec,
+			    char **argv, char **env, pid_t sup)
 {
 	char path[4096], nb[16];
 	setpgid(0, 0); /* Ctrl-C reaches simsup, which ends the run */
@@ -217,8 +217,8 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, char **argv, 
 		dprintf(2, "simsup: cannot load the seccomp policy: %s\n", strerror(-r));
 		_exit(127);
 	}
-	execve(argv[0], argv, env);
-	dprintf(2, "simsup: cannot execute %s: %s\n", argv[0], strerror(errno));
+	execve(path_exec, argv, env);
+	dprintf(2, "simsup: cannot execute %s: %s\n", path_exec, strerror(errno));
 	_exit(127);
 }
 
@@ -241,7 +241,9 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 		argc++;
 	char **argv = calloc((size_t)argc + 1, sizeof *argv);
 	for (int i = 0; i < argc; i++) {
-		argv[i] = i == 0 ? strdup(R->prog) : sup_expand(src[i], &ctx, err, errlen);
+		/* argv[0] as the user gave it: programs such as redis-server (a
+		 * symlink to redis-check-rdb) choose what to be by it */
+		argv[i] = i == 0 ? strdup(src[0]) : sup_expand(src[i], &ctx, err, errlen);
 		if (!argv[i])
 			return -1;
 	}
@@ -262,7 +264,7 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 		return -1;
 	}
 	if (pid == 0)
-		child(R, node, sv[1], argv, env, sup);
+		child(R, node, sv[1], workload ? "/bin/sh" : R->prog, argv, env, sup);
 	close(sv[1]);
 	p->pid = pid;
 	struct sup_thread *t = sup_thread_new(R, p, sv[0], p->vpid);

@@ -135,7 +135,15 @@ int main(int argc, char **argv)
 		return sup_setup_error("%s", err);
 	if (sup_faults_check(&o, err, sizeof err) < 0)
 		return sup_setup_error("%s", err);
-	char *prog_abs = realpath(prog, NULL);
+	/* absolute, but symlinks kept: the program may look at its own path */
+	char *prog_abs;
+	if (prog[0] == '/') {
+		prog_abs = strdup(prog);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof cwd) || asprintf(&prog_abs, "%s/%s", cwd, prog) < 0)
+			return sup_setup_error("cannot resolve %s", prog);
+	}
 	for (int j = 0; j < o.nworkloads; j++) {
 		/* the first word of a workload is its program: check it the same way */
 		char first[PATH_MAX], wp[PATH_MAX];
