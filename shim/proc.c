@@ -12,6 +12,7 @@
  * Reachable from the SIGSYS handler: no malloc, gate only.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -167,10 +168,42 @@ static char **build_env(char *const *envp, void **blk, size_t *blklen)
 	return out;
 }
 
+/* Is path a statically linked ELF (no PT_INTERP)?  It would run without
+ * the shim: outside the simulation, on the real clock.  Scripts and
+ * unreadable files are left to the kernel. */
+static bool static_elf(int dirfd, const char *path)
+{
+	long fd = sys4(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	Elf64_Ehdr eh;
+	bool is_static = false;
+	if (sys4(SYS_pread64, fd, &eh, sizeof eh, 0) == (long)sizeof eh &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    (eh.e_type == ET_EXEC || eh.e_type == ET_DYN) && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		is_static = true;
+		for (int i = 0; i < eh.e_phnum && i < 64; i++) {
+			Elf64_Phdr ph;
+			if (sys4(SYS_pread64, fd, &ph, sizeof ph, eh.e_phoff + (uint64_t)i * sizeof ph) !=
+			    (long)sizeof ph)
+				break;
+			if (ph.p_type == PT_INTERP)
+				is_static = false;
+		}
+	}
+	sys1(SYS_close, fd);
+	return is_static;
+}
+
 long shim_execve(struct sim_call *c)
 {
 	bool at = c->nr == SYS_execveat;
 	const char *path = (const char *)c->a[at ? 1 : 0];
+	if (path && static_elf(at ? (int)c->a[0] : AT_FDCWD, path)) {
+		shim_refuse(c->nr, "execve of a statically linked program: the shim cannot be "
+				   "preloaded into it, so it would run outside the simulation");
+		return -EPERM;
+	}
 	char *const *envp = (char *const *)c->a[at ? 3 : 2];
 	void *blk;
 	size_t blklen;

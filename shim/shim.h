@@ -138,6 +138,9 @@ int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
 /* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
  * socket() itself.  true with *ret set when it handled the call. */
 bool shim_net_call(struct sim_call *c, long *ret);
+/* shim/pwait.c: ppoll, pselect6, epoll_pwait[2] that carry a signal mask:
+ * the wait runs under that mask.  true with *ret set when it handled it. */
+bool shim_masked_wait(struct sim_call *c, long *ret);
 
 /* shim/block.c */
 struct pollfd;

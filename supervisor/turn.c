@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sup.h"
+#include "syscall_names.h"
 #include "timeline.h"
 
 struct msg {
@@ -190,6 +191,15 @@ static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const in
 void sup_reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
 {
 	reply(R, t, ret, a);
+}
+
+static const char *syscall_name(int64_t nr)
+{
+	static char buf[32];
+	if (nr >= 0 && nr < (int64_t)(sizeof syscall_names / sizeof *syscall_names) && syscall_names[nr])
+		return syscall_names[nr];
+	snprintf(buf, sizeof buf, "syscall %lld", (long long)nr);
+	return buf;
 }
 
 /* ---- requests ---- */
@@ -519,10 +529,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_REFUSED: {
 			char nb[16];
-			fprintf(stderr, "simsup: %s pid %d (%s): refused syscall %lld: %s\n",
+			fprintf(stderr, "simsup: %s pid %d (%s): refused %s: %s\n",
 				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid,
-				t->proc->name, (long long)a[0], m->payload);
-			sup_trace_ev(R, t->proc, t->vtid, "refused", "is", "nr", a[0], "what", m->payload);
+				t->proc->name, syscall_name(a[0]), m->payload);
+			sup_trace_ev(R, t->proc, t->vtid, "refused", "iss", "nr", a[0], "call", syscall_name(a[0]), "what", m->payload);
 			parked = false;
 			break;
 		}
