@@ -61,8 +61,19 @@ static void send_req(struct sim_req *rq, const void *payload, int sendfd)
 	do
 		r = sys3(SYS_sendmsg, shim_self.sock, &mh, MSG_NOSIGNAL);
 	while (r == -EINTR);
-	if (r < 0)
-		shim_die("lost the channel to the supervisor (send)");
+	if (r < 0) {
+		char msg[64] = "lost the channel to the supervisor (send: errno ";
+		size_t n = strlen(msg);
+		long e = -r;
+		if (e >= 100)
+			msg[n++] = (char)('0' + e / 100 % 10);
+		if (e >= 10)
+			msg[n++] = (char)('0' + e / 10 % 10);
+		msg[n++] = (char)('0' + e % 10);
+		msg[n++] = ')';
+		msg[n] = 0;
+		shim_die(msg);
+	}
 }
 
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep)

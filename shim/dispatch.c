@@ -68,6 +68,8 @@ static long open_call(struct sim_call *c)
 	bool at = c->nr != SYS_open;
 	const char *path = (const char *)A(at ? 1 : 0);
 	long pfd;
+	if (shim_hostfile_open(c->nr, path, (int)A(at ? 2 : 1), &pfd))
+		return pfd;
 	if (shim_pseudo_open(path, (int)A(at ? 2 : 1), &pfd))
 		return pfd;
 	if (is_entropy_path(path)) {

@@ -111,6 +111,8 @@ static long wait_connected(struct shim_vsock *v, int fd, int64_t deadline)
 			return s;
 		}
 		long w = shim_wait_fd(fd, POLLOUT, deadline);
+		if (w == 0 && shim_tcp_update(v, fd) == 1)
+			w = shim_park_poll(deadline) == 0 ? -EAGAIN : 0; /* never spin on the turn */
 		if (w == -EAGAIN)
 			return -EINPROGRESS;
 		if (w < 0)

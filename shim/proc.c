@@ -81,8 +81,37 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 	return pid < 0 ? pid : vpid;
 }
 
+/* Clones that would share memory in ways the simulation cannot keep:
+ * a thread without its own TLS would share the shim's per-thread state
+ * (initial-exec TLS) with its creator and corrupt both; a CLONE_VM child
+ * that is neither a thread nor a vfork would become a fork with its own
+ * memory, a silent divergence.  Refused, never approximated. */
+static long clone_unsupported(struct sim_call *c, unsigned long flags)
+{
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SETTLS)) {
+		shim_refuse(c->nr, "a thread without CLONE_SETTLS would share the shim's "
+				   "per-thread state (use pthread_create)");
+		return -ENOSYS;
+	}
+	if ((flags & CLONE_VM) && !(flags & (CLONE_THREAD | CLONE_VFORK))) {
+		shim_refuse(c->nr, "CLONE_VM without CLONE_THREAD or CLONE_VFORK: "
+				   "a child sharing its parent's memory is not simulated");
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 long shim_clone(struct sim_call *c)
 {
+	if (c->nr == SYS_clone || c->nr == SYS_clone3) {
+		unsigned long f = (unsigned long)c->a[0];
+		if (c->nr == SYS_clone3)
+			f = (size_t)c->a[1] >= sizeof(uint64_t) && c->a[0]
+				    ? *(const uint64_t *)c->a[0] : 0;
+		long bad = clone_unsupported(c, f);
+		if (bad)
+			return bad;
+	}
 	unsigned long flags, sp = 0;
 	int *ptid = NULL, *ctid = NULL;
 	struct clone_args ca;

@@ -184,6 +184,8 @@ void shim_timerfd_forget(int fd);            /* fd closed or replaced */
 void shim_timerfd_dup(int oldfd, int newfd);
 /* shim/pseudo.c: host-leaking pseudo-files and host queries, virtualized */
 bool shim_pseudo_open(const char *path, int flags, long *fd); /* true: handled, *fd set */
+/* shim/hostfiles.c: kernel settings files and smaps, fixed; writes to /proc/sys refused */
+bool shim_hostfile_open(long nr, const char *path, int flags, long *fd); /* true: handled */
 long shim_host_query(struct sim_call *c);   /* uname, sysinfo, getrusage, times */
 long shim_getdents64(struct sim_call *c);   /* hides the shim's fds in /proc/self/fd */
 /* shim/init.c */

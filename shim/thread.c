@@ -127,7 +127,7 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 	if (r > 0)
 		shim_thread_started(flags, ca ? (int *)(uintptr_t)ca->parent_tid : (int *)c->a[2],
 				    (int)vtid, r);
-	return r;
+	return r > 0 ? vtid : r; /* the program sees the virtual tid, as gettid() */
 }
 
 _Noreturn void shim_thread_exit(int status)
@@ -142,10 +142,16 @@ _Noreturn void shim_thread_exit(int status)
 		sys1(SYS_set_tid_address, 0);
 		rq.a[0] = (int64_t)(uintptr_t)shim_self.clear_tid;
 	}
-	if (shim_proc.active && shim_self.sock >= 0) {
+	/* Once the supervisor has the exit, the joiner may run and glibc may
+	 * hand this thread's stack block, TLS (shim_self) included, to a new
+	 * thread while this one is still on its way out: read nothing from
+	 * TLS after the send, and change the shared fd table before it,
+	 * while this thread still holds the turn. */
+	int sock = shim_self.sock;
+	if (shim_proc.active && sock >= 0) {
+		shim_fd_disown(sock);
 		shim_request(&rq, NULL, -1, NULL);
-		sys1(SYS_close, shim_self.sock);
-		shim_fd_disown(shim_self.sock);
+		sys1(SYS_close, sock);
 	}
 	for (;;)
 		sys1(SYS_exit, status);

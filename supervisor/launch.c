@@ -179,6 +179,7 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 {
 	char path[4096], nb[16];
 	setpgid(0, 0); /* Ctrl-C reaches simsup, which ends the run */
+	prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0); /* see tsc.c */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sup)
 		_exit(127);
@@ -210,7 +211,9 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 		dprintf(2, "simsup: cannot enter %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	if (dup2(sock, SIM_FD_MIN) < 0)
+	/* dup2 onto itself keeps close-on-exec: clear it explicitly (with a
+	 * thousand processes the supervisor's own sockets reach this number) */
+	if (sock == SIM_FD_MIN ? fcntl(sock, F_SETFD, 0) < 0 : dup2(sock, SIM_FD_MIN) < 0)
 		_exit(127);
 	int r = sup_policy_load();
 	if (r < 0) {

@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 		return sup_setup_error("%s", err);
 	if (r > 0)
 		return 0;
+	sup_tsc_trap();
 	if (sup_check_program(o.argv[0], prog, sizeof prog, err, sizeof err) < 0)
 		return sup_setup_error("%s", err);
 	if (sup_check_placeholders(&o, err, sizeof err) < 0)

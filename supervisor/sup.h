@@ -116,6 +116,10 @@ struct sup_run {
 	struct sup_net *net;        /* the virtual network (net.c, relay.c), NULL until used */
 };
 
+/* tsc.c */
+void sup_tsc_trap(void);   /* run with rdtsc faulting, as the simulated processes do */
+int64_t sup_wall_ns(void); /* CLOCK_MONOTONIC without rdtsc */
+
 /* run.c */
 struct sup_result {
 	int verdict;             /* 0 pass, 1 failed */

@@ -44,7 +44,7 @@ static int64_t next_event(struct sup_run *R, const struct sup_thread *self)
 static int64_t wall_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
