@@ -15,6 +15,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,26 @@ struct worker {
 static const char *host;  /* immutable after main's argument parsing */
 static int nkeys;         /* immutable after main's argument parsing */
 
+/* Is the server answering on c?  "version" must come back as VERSION. */
+static bool answers(struct conn *c)
+{
+	char line[128];
+	size_t n = 0;
+	if (write(c->fd, "version\r\n", 9) != 9)
+		return false;
+	while (n < sizeof line - 1) {
+		ssize_t k = read(c->fd, line + n, 1);
+		if (k <= 0)
+			return false;
+		if (line[n++] == '\n')
+			break;
+	}
+	line[n] = 0;
+	return !strncmp(line, "VERSION ", 8);
+}
+
+/* Connects, retrying every 10 ms while the server is not up yet (it may
+ * still be starting when the workload starts). */
 static void dial(struct conn *c)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(11211) };
@@ -49,10 +71,9 @@ static void dial(struct conn *c)
 	}
 	for (int tries = 0; tries < 1000; tries++) {
 		c->fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (connect(c->fd, (struct sockaddr *)&a, sizeof a) == 0) {
-			c->len = c->off = 0;
+		c->len = c->off = 0;
+		if (connect(c->fd, (struct sockaddr *)&a, sizeof a) == 0 && answers(c))
 			return;
-		}
 		close(c->fd);
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 	}
@@ -204,6 +225,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	signal(SIGPIPE, SIG_IGN); /* a refused or reset connection is an error return */
 	struct conn c;
 	char want[64];
 	dial(&c);

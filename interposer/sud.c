@@ -229,6 +229,10 @@ long shim_sigaction(int sig, const void *actv, void *oldv)
 		a.flags |= SA_RESTORER;
 		a.restorer = shim_gate_restorer;
 	}
+	/* A handler that blocks every signal (libuv's, with sigfillset) must
+	 * still trap its own syscalls: a SIGSYS raised while blocked kills
+	 * the process.  SIGSEGV stays open for rdtsc emulation. */
+	a.mask &= ~((1ULL << (SIGSYS - 1)) | (1ULL << (SIGSEGV - 1)));
 	return raw_sigaction(sig, &a, old);
 }
 

@@ -104,12 +104,8 @@ long shim_tcp_update(struct shim_vsock *v, int fd)
 static long wait_connected(struct shim_vsock *v, int fd, int64_t deadline)
 {
 	for (;;) {
-		long s = shim_tcp_update(v, fd);
-		if (s <= 0) {
-			if (s < 0)
-				v->err = 0;
-			return s;
-		}
+		if (shim_tcp_update(v, fd) != 1)
+			break;
 		long w = shim_wait_fd(fd, POLLOUT, deadline);
 		if (w == 0 && shim_tcp_update(v, fd) == 1)
 			w = shim_park_poll(deadline) == 0 ? -EAGAIN : 0; /* never spin on the turn */
@@ -118,6 +114,11 @@ static long wait_connected(struct shim_vsock *v, int fd, int64_t deadline)
 		if (w < 0)
 			return w;
 	}
+	if (v->state != VS_FAILED)
+		return 0;
+	long e = v->err ? v->err : ECONNREFUSED;
+	v->err = 0;
+	return -e;
 }
 
 static long tcp_connect(struct shim_vsock *v, int fd, const void *sa, unsigned len)

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -130,6 +131,25 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 	return r > 0 ? vtid : r; /* the program sees the virtual tid, as gettid() */
 }
 
+/* glibc (2.35+) registers each thread's rseq area inside its TCB, in the
+ * thread's stack block; the kernel writes it on every return to user mode
+ * and raises SIGSEGV (SI_KERNEL) if it cannot.  Weak: older glibc has no
+ * rseq and no such symbols. */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+#define SHIM_RSEQ_SIG 0x53053053 /* RSEQ_SIG on x86 */
+#define SHIM_RSEQ_UNREGISTER 1   /* RSEQ_FLAG_UNREGISTER */
+
+static void rseq_unregister(void)
+{
+	if (!&__rseq_size || !&__rseq_offset || __rseq_size == 0)
+		return;
+	char *tp;
+	__asm__("mov %%fs:0, %0" : "=r"(tp)); /* the TCB points to itself */
+	unsigned len = __rseq_size < 32 ? 32 : __rseq_size;
+	sys4(SYS_rseq, tp + __rseq_offset, len, SHIM_RSEQ_UNREGISTER, SHIM_RSEQ_SIG);
+}
+
 _Noreturn void shim_thread_exit(int status)
 {
 	struct sim_req rq = { .op = SIM_THREAD_EXIT };
@@ -149,6 +169,10 @@ _Noreturn void shim_thread_exit(int status)
 	 * while this thread still holds the turn. */
 	int sock = shim_self.sock;
 	if (shim_proc.active && sock >= 0) {
+		/* nor may the kernel write the rseq area there (seen as a
+		 * SIGSEGV in a Python program: CPython detaches its threads,
+		 * glibc then unmaps a freed stack block at once) */
+		rseq_unregister();
 		shim_fd_disown(sock);
 		shim_request(&rq, NULL, -1, NULL);
 		sys1(SYS_close, sock);

@@ -466,6 +466,7 @@ static void kill_node(struct sup_run *R, int node)
 		}
 		sup_proc_exited(R, p, SIGKILL);
 	}
+	sup_net_node_crashed(R, node);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -493,6 +494,8 @@ static void restart_ev(struct sup_run *R, void *arg)
 	nd->boot++;
 	nd->down = false;
 	note(R, "restart", node, "boot %d", nd->boot);
+	if (sup_on_links_changed) /* traffic held for the dead node moves again */
+		sup_on_links_changed(R);
 	if (sup_launch(R, node, err, sizeof err) < 0)
 		sup_fail(R, "cannot restart: %s", err);
 }

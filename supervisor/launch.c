@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -169,9 +170,66 @@ static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_
 					*k = (char)(*k - 'a' + 'A');
 			env_add(&env, &n, "SIMSUP_TAG_%s=%s", key, sup_tag_value(o, o->tags[i].key, ctx->index));
 		}
+	/* SIMSUP_TAGGED_<KEY>_<VALUE>: the servers carrying each tag value,
+	 * e.g. SIMSUP_TAGGED_ROLE_LEADER=10.0.1.1,10.0.1.3 */
+	for (int i = 0; i < o->ntags; i++)
+		for (int v = 0; v < o->tags[i].nvalues; v++) {
+			char name[256], ips[8192] = "";
+			snprintf(name, sizeof name, "SIMSUP_TAGGED_%s_%s", o->tags[i].key, o->tags[i].values[v]);
+			for (char *k = name; *k; k++)
+				*k = (*k >= 'a' && *k <= 'z') ? (char)(*k - 'a' + 'A')
+				   : ((*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9')) ? *k : '_';
+			bool dup = false;
+			for (int w = 0; w < v; w++)
+				dup |= !strcmp(o->tags[i].values[w], o->tags[i].values[v]);
+			if (dup)
+				continue;
+			for (int srv = 0; srv < o->procs; srv++) {
+				char b[32];
+				if (strcmp(sup_tag_value(o, o->tags[i].key, srv), o->tags[i].values[v]))
+					continue;
+				sup_ip_str(sup_server_ip(srv), b, sizeof b);
+				if (strlen(ips) + strlen(b) + 2 < sizeof ips) {
+					if (ips[0])
+						strcat(ips, ",");
+					strcat(ips, b);
+				}
+			}
+			env_add(&env, &n, "%s=%s", name, ips);
+		}
 	env_add(&env, &n, "LD_PRELOAD=%s", R->lib);
 	env_add(&env, &n, "%s=%d", SIM_ENV_FD, SIM_FD_MIN);
 	return env;
+}
+
+/* Every target starts with the same resource limits, whatever the host's
+ * (docs/pseudo-files.md): programs size fd tables and thread stacks by
+ * them, and report them.  The other limits stay the host's.  Where the
+ * host refuses a hard limit (simsup not run as root), the host's hard
+ * limit stays and the soft one is clamped to it. */
+static void fixed_rlimits(void)
+{
+	static const struct {
+		int res;
+		rlim_t cur, max;
+	} lim[] = {
+		/* Room above the shim's fds (from SIM_FD_MIN, one per thread),
+		 * and below the hard limit of most hosts: raising a hard limit
+		 * needs CAP_SYS_RESOURCE, which containers often lack. */
+		{ RLIMIT_NOFILE, 16384, 16384 },
+		{ RLIMIT_STACK, 8 << 20, RLIM_INFINITY },
+		{ RLIMIT_CORE, 0, RLIM_INFINITY },
+		{ RLIMIT_MEMLOCK, 8 << 20, 8 << 20 },
+	};
+	for (unsigned i = 0; i < sizeof lim / sizeof *lim; i++) {
+		struct rlimit r = { lim[i].cur, lim[i].max }, host;
+		if (setrlimit(lim[i].res, &r) == 0 || getrlimit(lim[i].res, &host) < 0)
+			continue;
+		r.rlim_max = host.rlim_max;
+		if (r.rlim_cur > host.rlim_max)
+			r.rlim_cur = host.rlim_max;
+		setrlimit(lim[i].res, &r);
+	}
 }
 
 static _Noreturn void child(struct sup_run *R, int node, int sock, const char *path_exec,
@@ -195,6 +253,7 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	personality(ADDR_NO_RANDOMIZE);
+	fixed_rlimits();
 	const char *name = sup_node_name(R, node, nb, sizeof nb);
 	snprintf(path, sizeof path, "%s/logs/%s.out", R->run_dir, name);
 	int out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

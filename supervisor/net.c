@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "pcap.h"
 
 #define NET_STREAM_SEED 0x6e6574776f726b21ULL /* "network!": the network's PRNG stream */
 
@@ -524,6 +525,7 @@ static int64_t on_connect(struct sup_run *R, struct sup_thread *t, const int64_t
 	sup_net_addr_str(ip, c->port[1], dst, sizeof dst);
 	sup_trace_ev(R, t->proc, t->vtid, "net-connect", "iss", "conn", (int64_t)c->id, "from", src,
 		     "to", dst);
+	sup_pcap_tcp(R, lip, s->port, ip, c->port[1], NULL, 0, SUP_PCAP_SYN);
 	sup_event_at(R, R->now + (to == NET_NODE_NONE ? 3000000000LL : sup_net_latency(R, s->node, to)),
 		     relay_syn, (void *)(uintptr_t)c->id);
 	out[0] = lip;
@@ -616,4 +618,22 @@ bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req
 	}
 	sup_reply(R, t, ret, out);
 	return false;
+}
+
+/* A crash (faults.c): the node's programs died without closing anything, so
+ * its peers see their connections reset, as after a host crash, not closed
+ * in order.  Their ends read EOF now; marking the sides aborted makes the
+ * relay answer that EOF with a reset. */
+void sup_net_node_crashed(struct sup_run *R, int node)
+{
+	struct sup_net *N = R->net;
+	if (!N)
+		return;
+	for (uint32_t i = 0; i < N->nconns; i++) {
+		struct sup_conn *c = N->conns[i];
+		for (int side = 0; c && side < 2; side++)
+			if (c->node[side] == node)
+				c->abort[side] = true;
+	}
+	sup_net_pump(R);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "pcap.h"
 
 static void dir_flush(struct sup_run *R, struct sup_conn *c, int d);
 
@@ -129,6 +130,7 @@ void relay_push(struct sup_run *R, struct sup_conn *c, int d, enum chunk_kind ki
 	else
 		dir->head = ch;
 	dir->tail = ch;
+	int pflags = kind == CH_FIN ? SUP_PCAP_FIN : kind == CH_RST ? SUP_PCAP_RST : 0;
 	if (kind == CH_DATA) {
 		dir->inflight += len;
 		trace_conn(R, c, "net-send", d, (int64_t)len, due);
@@ -138,6 +140,9 @@ void relay_push(struct sup_run *R, struct sup_conn *c, int d, enum chunk_kind ki
 		c->rst[d] = true;
 		trace_conn(R, c, "net-rst", d, -1, -1);
 	}
+	if (kind != CH_SYNACK) /* the capture shows packets when they leave */
+		sup_pcap_tcp(R, c->ip[d], c->port[d], c->ip[1 - d], c->port[1 - d], data,
+			     kind == CH_DATA ? len : 0, pflags);
 	sup_event_at(R, due, relay_due, (void *)(uintptr_t)((c->id << 1) | (uint32_t)d));
 }
 
@@ -260,13 +265,23 @@ static void closed_destination(struct sup_run *R, struct sup_conn *c, int d)
 		relay_push(R, c, to, CH_RST, NULL, ECONNRESET);
 }
 
+/* Traffic waits while its link is down.  The reset that announces a
+ * crashed node is the exception: it leaves as the node dies, and only a
+ * partition or the receiver being down too holds it. */
+static bool held(struct sup_run *R, int from, int to, const struct relay_chunk *ch)
+{
+	if (ch->kind != CH_RST)
+		return sup_net_link_down(R, from, to);
+	return from != to && (sup_node_of(R, to)->down || (R->faults && sup_fault_link_cut(R, from, to)));
+}
+
 static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 {
 	struct relay_dir *dir = &c->dir[d];
 	int to = 1 - d;
 	while (dir->head && dir->head->due <= R->now) {
 		struct relay_chunk *ch = dir->head;
-		if (c->node[to] != NET_NODE_NONE && sup_net_link_down(R, c->node[d], c->node[to]))
+		if (c->node[to] != NET_NODE_NONE && held(R, c->node[d], c->node[to], ch))
 			break; /* held until the link heals (sup_net_links_changed) */
 		if (ch->kind == CH_DATA) {
 			if (c->end[to] < 0) {
@@ -357,6 +372,7 @@ static int connect_into(struct sup_run *R, struct sup_conn *c, struct sup_sock *
 	c->events[1] = EPOLLIN | EPOLLRDHUP;
 	relay_watch(N, fd, KEY(KEY_CONN1, c->id), c->events[1]);
 	sup_trace_ev(R, NULL, 0, "net-syn", "ii", "conn", (int64_t)c->id, "listener", (int64_t)l->id);
+	sup_pcap_tcp(R, c->ip[1], c->port[1], c->ip[0], c->port[0], NULL, 0, SUP_PCAP_SYN);
 	relay_push(R, c, 1, CH_SYNACK, NULL, 0);
 	R->gen++; /* the listener is readable */
 	return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "pcap.h"
 
 void relay_udp_events(struct sup_run *R, struct sup_sock *s)
 {
@@ -182,6 +183,7 @@ void relay_udp_read(struct sup_run *R, struct sup_sock *s)
 			free(d);
 			continue;
 		}
+		sup_pcap_udp(R, d->src_ip, d->sport, d->dst_ip, d->dport, d->data, d->len);
 		int64_t due = R->now + sup_net_latency(R, s->node, to);
 		sup_trace_ev(R, NULL, 0, "net-udp-send", "iii", "sock", (int64_t)s->id, "bytes",
 			     (int64_t)d->len, "due", due);

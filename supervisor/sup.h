@@ -184,6 +184,7 @@ void sup_faults_start(struct sup_run *R);   /* schedule the plan (after launch) 
 void sup_faults_free(struct sup_run *R);
 void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);
 bool sup_faults_expected_exit(struct sup_run *R, const struct sup_proc *p);
+void sup_net_node_crashed(struct sup_run *R, int node); /* net.c: peers see resets */
 const char *sup_faults_log(struct sup_run *R); /* faults so far, or NULL */
 int64_t sup_faults_rt_offset(struct sup_run *R, int node); /* CLOCK_REALTIME offset now */
 /* Is the directed link between two nodes (server index, or -1-j for

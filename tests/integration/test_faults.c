@@ -175,3 +175,36 @@ Test(faults, clock_jump_and_drift_move_realtime_only)
 	cr_expect(strstr(r.out, "p1 | 23:00:10"), "%s", r.out);
 	run_free(&r);
 }
+
+static char *script(const char *name)
+{
+	char *p;
+	cr_assert(asprintf(&p, "%s/tests/integration/scripts/%s", getenv("SIMSUP_SOURCE"), name) > 0);
+	return p;
+}
+
+Test(faults, a_crashed_servers_peers_see_a_reset)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --run-dir %s/run --seed 3 --workload '/usr/bin/python3 %s {ip:0}' "
+		    "--reboot at=2s,proc=0,kind=crash,down=1s -- /usr/bin/python3 %s {ip}",
+		dir, script("reset_client.py"), script("hold_server.py"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "w0 | reset as expected"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(faults, a_partition_holds_traffic_until_it_heals)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --run-dir %s/run --seed 4 --workload '/usr/bin/python3 %s {ip:0}' "
+		    "--partition at=2s,for=3s,shape=isolate:0 -- /usr/bin/python3 %s {ip}",
+		dir, script("partition_client.py"), script("hold_server.py"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* one echo waited for most of the 3 s partition, none was lost */
+	cr_expect(strstr(r.out, "w0 | all 60 echoed; slowest 2.") || strstr(r.out, "w0 | all 60 echoed; slowest 3."),
+		  "%s", r.out);
+	run_free(&r);
+}

@@ -1,0 +1,67 @@
+/*
+ * realworld.h — helpers for the realworld suite: unmodified programs from
+ * Debian (redis, memcached) under simsup, driven by their own clients.
+ * The command lines are the ones docs/realworld.md shows.
+ */
+#ifndef REALWORLD_H
+#define REALWORLD_H
+
+#include "../integration/harness.h"
+
+/* A file of this source directory (the scenario scripts). */
+static inline char *source_file(const char *name)
+{
+	const char *d = getenv("SIMSUP_SOURCE");
+	cr_assert(d && *d, "SIMSUP_SOURCE is not set: run the tests through meson test");
+	char *p;
+	cr_assert(asprintf(&p, "%s/tests/realworld/%s", d, name) > 0);
+	return p;
+}
+
+/* A fresh directory for --run-dir; every one has the same length, so
+ * runs of one seed in different directories hash alike. */
+static inline char *scratch_dir(void)
+{
+	char *d = strdup("/tmp/simsup-rw-XXXXXX");
+	cr_assert(mkdtemp(d), "mkdtemp");
+	return d;
+}
+
+static inline void scratch_remove(const char *dir)
+{
+	char *cmd;
+	cr_assert(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+	cr_expect_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* The contents of RUN/REL, or NULL. */
+static inline char *run_file(const char *run, const char *rel)
+{
+	char *path;
+	cr_assert(asprintf(&path, "%s/%s", run, rel) > 0);
+	char *t = slurp(path);
+	free(path);
+	return t;
+}
+
+static inline bool run_file_exists(const char *run, const char *rel)
+{
+	char *path;
+	struct stat st;
+	cr_assert(asprintf(&path, "%s/%s", run, rel) > 0);
+	bool ok = stat(path, &st) == 0 && st.st_size > 0;
+	free(path);
+	return ok;
+}
+
+/* How many times needle occurs in text. */
+static inline int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+#endif
