@@ -294,8 +294,19 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	char **src = R->o->argv;
 	char *sh[] = { "/bin/sh", "-c", NULL, NULL };
 	if (workload) {
-		if (asprintf(&sh[2], "exec %s", R->o->workloads[ctx.index]) < 0)
+		/* a workload runs in its storage dir: a relative program path
+		 * means the directory simsup was started in */
+		const char *w = R->o->workloads[ctx.index];
+		size_t k = strcspn(w, " \t");
+		char cwd[4096], first[4096];
+		snprintf(first, sizeof first, "%.*s", (int)k, w);
+		if (first[0] && first[0] != '/' && strchr(first, '/') && getcwd(cwd, sizeof cwd) &&
+		    strlen(cwd) + strlen(first) + 2 < sizeof first) {
+			if (asprintf(&sh[2], "exec %s/%s", cwd, w) < 0)
+				abort();
+		} else if (asprintf(&sh[2], "exec %s", w) < 0) {
 			abort();
+		}
 		src = sh;
 	}
 	int argc = 0;

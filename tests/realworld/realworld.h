@@ -8,6 +8,12 @@
 
 #include "../integration/harness.h"
 
+/* A thread that keeps the turn for 10 s of wall time (the default
+ * watchdog) ends a run; on a loaded CI machine, sharing its CPUs with
+ * other jobs, a fork of a shell has been seen to take that long.  These
+ * runs take seconds: give them a minute.  Virtual time is unaffected. */
+#define WATCHDOG "--watchdog 60s"
+
 /* A file of this source directory (the scenario scripts). */
 static inline char *source_file(const char *name)
 {

@@ -6,7 +6,7 @@
  */
 #include "realworld.h"
 
-#define MEMCACHED "--workload '%s {ip:0} %d %d' -- memcached -t 4 -u root -l {ip} -U 0"
+#define MEMCACHED WATCHDOG " --workload '%s {ip:0} %d %d' -- memcached -t 4 -u root -l {ip} -U 0"
 
 static int run_memcached(struct run *r, const char *opts, int threads, int keys)
 {

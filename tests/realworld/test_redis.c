@@ -11,7 +11,7 @@
 /* Three nodes: p0 leads; a crash of p1 at 6.5 s (when asked) falls between
  * the workload's writes, so p1 restarts and must resync from the leader
  * before the final check passes. */
-#define CLUSTER "--procs 3 --tag role=leader,follower,follower"
+#define CLUSTER "--procs 3 --tag role=leader,follower,follower " WATCHDOG
 #define CRASH "--reboot at=6500ms,proc=1,kind=crash,down=2s"
 #define WORKLOAD "--workload '%s 100 3 30 {ip:0} {ip:1} {ip:2}' -- %s {ip:0}"
 
