@@ -17,7 +17,7 @@ static char *helper(const char *name)
 }
 
 /* simsup ignores SIGPIPE for itself; the targets must not inherit that. */
-Test(compat, sigpipe_kills_a_writer_to_a_closed_pipe)
+Test(compat_programs, sigpipe_kills_a_writer_to_a_closed_pipe)
 {
 	need_program("bash");
 	struct run r;
@@ -41,27 +41,27 @@ static void masked_wait(const char *how, const char *pending)
 
 /* GNU make -j deadlocked: pselect's mask, which unblocks SIGCHLD, was
  * ignored, so a child's exit never ended the wait. */
-Test(compat, pselect_mask_lets_sigchld_in)
+Test(compat_programs, pselect_mask_lets_sigchld_in)
 {
 	masked_wait("pselect", "");
 }
 
-Test(compat, ppoll_mask_lets_sigchld_in)
+Test(compat_programs, ppoll_mask_lets_sigchld_in)
 {
 	masked_wait("ppoll", "");
 }
 
-Test(compat, epoll_pwait_mask_lets_sigchld_in)
+Test(compat_programs, epoll_pwait_mask_lets_sigchld_in)
 {
 	masked_wait("epoll", "");
 }
 
-Test(compat, pselect_sees_a_sigchld_already_pending)
+Test(compat_programs, pselect_sees_a_sigchld_already_pending)
 {
 	masked_wait("pselect", "pending");
 }
 
-Test(compat, make_j4_builds_a_c_project)
+Test(compat_programs, make_j4_builds_a_c_project)
 {
 	need_program("make");
 	need_program("cc");
@@ -79,7 +79,7 @@ Test(compat, make_j4_builds_a_c_project)
 
 /* libuv installs its signal handler with every signal blocked; a syscall
  * in it raised a blocked SIGSYS and the kernel killed node. */
-Test(compat, handler_blocking_every_signal_can_make_syscalls)
+Test(compat_programs, handler_blocking_every_signal_can_make_syscalls)
 {
 	char *h = helper("fullmask_handler");
 	struct run r;
@@ -91,7 +91,7 @@ Test(compat, handler_blocking_every_signal_can_make_syscalls)
 	free(h);
 }
 
-Test(compat, node_child_process_exec_sync)
+Test(compat_programs, node_child_process_exec_sync)
 {
 	need_program("node");
 	struct run r;
@@ -105,7 +105,7 @@ Test(compat, node_child_process_exec_sync)
 /* Ended threads' stack blocks are reused or unmapped by glibc at once;
  * the ending thread must touch neither its TLS nor its rseq area after
  * telling the supervisor.  Failed one run in five before the fix. */
-Test(compat, thread_churn_same_seed_same_hash, .timeout = 200)
+Test(compat_programs, thread_churn_same_seed_same_hash, .timeout = 200)
 {
 	char *h = helper("thread_churn");
 	char first[40] = "";
@@ -123,7 +123,7 @@ Test(compat, thread_churn_same_seed_same_hash, .timeout = 200)
 	free(h);
 }
 
-Test(compat, python_timer_after_threads_end, .timeout = 200)
+Test(compat_programs, python_timer_after_threads_end, .timeout = 200)
 {
 	need_program("/usr/bin/python3");
 	char first[40] = "";
@@ -147,19 +147,19 @@ Test(compat, python_timer_after_threads_end, .timeout = 200)
 
 /* clone/clone3 that make a thread return its virtual tid, not the host's
  * (seen in -vv traces of git, which differed run to run). */
-Test(compat, clone_returns_the_virtual_tid)
+Test(compat_programs, clone_returns_the_virtual_tid)
 {
 	char *h = helper("thread_churn"), dir[] = "/tmp/simsup-compat-XXXXXX";
 	cr_assert(mkdtemp(dir));
 	struct run r;
-	run_sim(&r, "simsup -vv --seed 1 --run-dir %s/run -- %s 2 && "
-		    "grep -o 'syscall 435([0-9]*) = [0-9]*' %s/run/trace.jsonl | sed 's/.* = //'; "
-		    "grep -o '\"new\":[0-9]*' %s/run/trace.jsonl | sed 's/.*://'",
+	run_sim(&r, "{ simsup -vv --seed 1 --run-dir %s/run -- %s 2 && "
+		    "grep -o 'syscall 435([0-9]*) = [0-9]*' %s/run/trace.jsonl | sed 's/.* = //' && "
+		    "grep -o '\"new\":[0-9]*' %s/run/trace.jsonl | sed 's/.*://'; }",
 		    dir, h, dir, dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	int ret[2], made[2];
 	const char *ids = strstr(r.out, "churn ok\n");
-	cr_assert(ids, "%s", r.out);
+	cr_assert(ids, "%s\n%s", r.out, r.err);
 	cr_assert_eq(sscanf(ids + 9, "%d %d %d %d", &ret[0], &ret[1], &made[0], &made[1]), 4,
 		     "clone3 results, then new thread ids: %s", r.out);
 	cr_expect_eq(ret[0], made[0]);
@@ -170,7 +170,7 @@ Test(compat, clone_returns_the_virtual_tid)
 	free(h);
 }
 
-Test(compat, thread_without_its_own_tls_is_refused)
+Test(compat_programs, thread_without_its_own_tls_is_refused)
 {
 	char *h = helper("clone_no_settls");
 	struct run r;
@@ -184,7 +184,7 @@ Test(compat, thread_without_its_own_tls_is_refused)
 
 /* libstdc++'s std::random_device reads RDSEED/RDRAND: two runs of one
  * seed printed different numbers and the same trace hash. */
-Test(compat, std_random_device_follows_the_seed)
+Test(compat_programs, std_random_device_follows_the_seed)
 {
 	char *h = helper("random_device");
 	if (access(h, X_OK) != 0)
