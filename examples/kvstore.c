@@ -17,7 +17,8 @@
  * so every server that is up answers it, across crashes, restarts and
  * partitions.  How it is kept:
  *  - every write is appended to ./wal.log and fdatasync'ed before it is
- *    applied or acknowledged; at start the log is replayed;
+ *    acknowledged (a follower syncs once for all the REPLs one read brought,
+ *    then acknowledges the last); at start the log is replayed;
  *  - the leader answers "OK" only once every follower (not only those that
  *    are up) has acknowledged the write, so a follower that is down or cut
  *    off stalls writes; clients time out and retry;
@@ -62,6 +63,7 @@ struct conn {
 	char in[8192];
 	size_t len;
 	int follower;   /* the leader's connection to follower number `follower`, or -1 */
+	long ack;       /* a follower: the last REPL read, to acknowledge once synced */
 };
 
 /* The leader's view of one follower. */
@@ -155,12 +157,21 @@ static void say(int fd, const char *fmt, ...)
 	}
 }
 
-/* The write-ahead log: one line per write, durable before it is used. */
-static void wal_append(long s, const char *k, const char *v)
+/* The write-ahead log: one line per write, durable (wal_sync) before it
+ * is acknowledged. */
+static void wal_write(long s, const char *k, const char *v)
 {
 	char line[600];
 	int n = snprintf(line, sizeof line, "%ld %s %s\n", s, k, v);
-	if (write(wal, line, (size_t)n) != n || fdatasync(wal) < 0) {
+	if (write(wal, line, (size_t)n) != n) {
+		perror("kvstore: wal");
+		exit(1);
+	}
+}
+
+static void wal_sync(void)
+{
+	if (fdatasync(wal) < 0) {
 		perror("kvstore: wal");
 		exit(1);
 	}
@@ -325,7 +336,8 @@ static void command(struct conn *c, char *line, int leader)
 			say(c->fd, leader ? "ERR busy\n" : "ERR not the leader\n");
 			return;
 		}
-		wal_append(seq + 1, k, v);
+		wal_write(seq + 1, k, v);
+		wal_sync();
 		apply(seq + 1, k, v);
 		pend[npend++] = (struct pending){ .seq = seq, .client = c->id };
 		for (int f = 0; f < nfollowers; f++) {
@@ -338,13 +350,13 @@ static void command(struct conn *c, char *line, int leader)
 		say(c->fd, "AT %ld\n", seq);
 	} else if (!leader && sscanf(line, "REPL %ld %255s %255s", &s, k, v) == 3) {
 		if (s == seq + 1) {
-			wal_append(s, k, v);
+			wal_write(s, k, v);
 			apply(s, k, v);
 		} else if (s > seq + 1) {
 			fprintf(stderr, "kvstore: REPL %ld after %ld: a gap, ignored\n", s, seq);
 			return;
 		}
-		say(c->fd, "ACK %ld\n", s);
+		c->ack = s; /* answered by serve() once the log is synced */
 	} else if (!leader && !strcmp(line, "SYNCED")) {
 		if (!ready)
 			printf("kvstore: in sync with the leader at seq %ld\n", seq);
@@ -362,14 +374,16 @@ static int serve(struct conn *c, int leader)
 		return 0;
 	c->len += (size_t)n;
 	char *nl;
-	long id = c->id;
 	while ((nl = memchr(c->in, '\n', c->len))) {
 		*nl = 0;
 		command(c, c->in, leader);
-		if (c->id != id)
-			return 1; /* cannot happen: commands never remove connections */
 		c->len -= (size_t)(nl + 1 - c->in);
 		memmove(c->in, nl + 1, c->len);
+	}
+	if (c->ack) { /* group commit: one fdatasync for what this read brought */
+		wal_sync();
+		say(c->fd, "ACK %ld\n", c->ack);
+		c->ack = 0;
 	}
 	return c->len < sizeof c->in - 1;
 }

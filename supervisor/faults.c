@@ -51,9 +51,17 @@ struct nodeclock {
 	int64_t base, drift_ppm, since;
 };
 
+/* Per node: network troubles of the chaos "network" family. */
+struct nodenet {
+	int64_t spike_until, spike_ns;   /* extra latency on its links */
+	int64_t connfault_until;
+	int connfault;                   /* ECONNREFUSED, or -1: SYNs to it are lost */
+};
+
 struct chaos {
 	bool on;
 	bool clocks;
+	bool network;
 	int max_down;
 	int64_t every_lo, every_hi, down_lo, down_hi, grace_lo, grace_hi;
 	int weight[K_NKINDS];
@@ -68,6 +76,7 @@ struct sup_faults {
 	int nnodes;
 	int *cut;                 /* nnodes x nnodes: cuts in force from -> to */
 	struct nodeclock *clock;  /* per node: CLOCK_REALTIME offset and drift */
+	struct nodenet *net;      /* per node: latency spikes, connect failures */
 	char log[4096];           /* faults so far, for failure reports */
 	size_t loglen;
 };
@@ -312,6 +321,14 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return range(k, v, &c->grace_lo, &c->grace_hi, err, errlen);
 	if (!strcmp(k, "partition"))
 		return range(k, v, &c->part_lo, &c->part_hi, err, errlen);
+	if (!strcmp(k, "network")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "network=%s: expected on or off", v);
+			return -1;
+		}
+		c->network = !strcmp(v, "on");
+		return 0;
+	}
 	if (!strcmp(k, "clocks")) {
 		if (strcmp(v, "on") && strcmp(v, "off")) {
 			snprintf(err, errlen, "clocks=%s: expected on or off", v);
@@ -351,7 +368,7 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return 0;
 	}
 	snprintf(err, errlen, "unknown knob %s (max-down, interval, down, grace, kinds, "
-		 "partitions, partition, clocks)", k);
+		 "partitions, partition, clocks, network)", k);
 	return -1;
 }
 
@@ -365,6 +382,7 @@ static int parse_chaos(const char *arg, struct chaos *c, char *err, size_t errle
 		.weight = { 1, 2, 1, 1 },
 		.partitions = true,
 		.clocks = true,
+		.network = true,
 		.part_lo = 1000000000LL, .part_hi = 5000000000LL,
 	};
 	char *spec = strdup(arg);
@@ -714,6 +732,60 @@ static void clock_ev(struct sup_run *R, void *arg)
 	free(cf);
 }
 
+/* ---- network troubles: latency spikes, failing connects, resets, clogs ---- */
+
+int64_t sup_fault_extra_latency(struct sup_run *R, int from, int to)
+{
+	struct sup_faults *F = R->faults;
+	if (!F || !F->net)
+		return 0;
+	int64_t extra = 0;
+	const struct nodenet *a = &F->net[link_index(R, from)], *b = &F->net[link_index(R, to)];
+	if (a->spike_until > R->now)
+		extra += a->spike_ns;
+	if (b->spike_until > R->now)
+		extra += b->spike_ns;
+	return extra;
+}
+
+int sup_fault_connect(struct sup_run *R, int to)
+{
+	struct sup_faults *F = R->faults;
+	if (!F || !F->net)
+		return 0;
+	const struct nodenet *n = &F->net[link_index(R, to)];
+	return n->connfault_until > R->now ? n->connfault : 0;
+}
+
+static void net_trouble(struct sup_run *R)
+{
+	struct sup_faults *F = R->faults;
+	int nodes = R->o->procs;
+	int node = (int)(frand(F) % (uint64_t)nodes);
+	struct nodenet *n = &F->net[link_index(R, node)];
+	int64_t len = between(F, 500000000LL, 5000000000LL);
+	switch (frand(F) % 4) {
+	case 0:
+		n->spike_until = R->now + len;
+		n->spike_ns = between(F, 5000000LL, 200000000LL);
+		note(R, "latency-spike", node, "+%.3fs per message for %.3fs", n->spike_ns / 1e9, len / 1e9);
+		break;
+	case 1:
+	case 2:
+		n->connfault_until = R->now + len;
+		n->connfault = frand(F) % 2 ? ECONNREFUSED : -1;
+		note(R, "connect-fault", node, "%s for %.3fs",
+		     n->connfault == ECONNREFUSED ? "refused" : "SYNs lost (connects hang)", len / 1e9);
+		break;
+	default: {
+		char what[64];
+		if (sup_net_reset_random(R, frand(F), what, sizeof what))
+			note(R, "reset", INT32_MIN, "%s", what);
+		break;
+	}
+	}
+}
+
 /* ---- chaos ---- */
 
 static void chaos_ev(struct sup_run *R, void *arg);
@@ -725,8 +797,10 @@ static void chaos_end_ev(struct sup_run *R, void *arg)
 {
 	struct sup_faults *F = R->faults;
 	note(R, "chaos-end", INT32_MIN, "quiet phase: faults stop, clocks corrected");
-	for (int i = 0; i < F->nnodes; i++)
+	for (int i = 0; i < F->nnodes; i++) {
 		F->clock[i] = (struct nodeclock){ .since = R->now };
+		F->net[i] = (struct nodenet){ 0 };
+	}
 }
 
 static void chaos_next(struct sup_run *R)
@@ -749,7 +823,9 @@ static void chaos_ev(struct sup_run *R, void *arg)
 	for (int k = 0; k < K_NKINDS; k++)
 		total += c->weight[k];
 	bool do_part = c->partitions && n >= 2 && (frand(F) % 3 == 0 || total == 0);
-	if (c->clocks && frand(F) % 4 == 0) {
+	if (c->network && frand(F) % 3 == 0) {
+		net_trouble(R);
+	} else if (c->clocks && frand(F) % 4 == 0) {
 		struct clockfault cf = { .node = (int)(frand(F) % (uint64_t)n) };
 		if (frand(F) % 2) {
 			cf.has_jump = true;
@@ -807,8 +883,15 @@ static void swarm(struct sup_run *R)
 		strcat(mix, "partitions ");
 	if (c->clocks && frand(F) % 4 == 0)
 		c->clocks = false;
+	if (c->network && frand(F) % 4 == 0)
+		c->network = false;
+	if (c->network)
+		strcat(mix, "network ");
 	if (c->clocks)
-		strcat(mix, "clocks");
+		strcat(mix, "clocks ");
+	size_t ml = strlen(mix);
+	if (ml && mix[ml - 1] == ' ')
+		mix[ml - 1] = 0;
 	note(R, "chaos", INT32_MIN, "families: %s (%d reboot kinds) until %.3fs", mix[0] ? mix : "none",
 	     kept, R->o->chaos_duration_ns / 1e9);
 }
@@ -824,6 +907,7 @@ void sup_faults_start(struct sup_run *R)
 	F->nnodes = o->procs + o->nworkloads;
 	F->cut = calloc((size_t)F->nnodes * (size_t)F->nnodes, sizeof *F->cut);
 	F->clock = calloc((size_t)F->nnodes, sizeof *F->clock);
+	F->net = calloc((size_t)F->nnodes, sizeof *F->net);
 	char err[512];
 	for (int i = 0; i < o->nclocks; i++) {
 		struct clockfault *cf = malloc(sizeof *cf);
@@ -853,6 +937,7 @@ void sup_faults_free(struct sup_run *R)
 		return;
 	free(R->faults->cut);
 	free(R->faults->clock);
+	free(R->faults->net);
 	free(R->faults);
 	R->faults = NULL;
 }

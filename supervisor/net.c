@@ -140,9 +140,10 @@ int64_t sup_net_latency(struct sup_run *R, int from, int to)
 	const struct sup_opts *o = R->o;
 	if (from == to)
 		return uniform(N, 10000, 30000);
+	int64_t extra = sup_fault_extra_latency(R, from, to);
 	if (o->lat_tail_ppm > 0 && (int64_t)(sup_net_rand(N) % 1000000) < o->lat_tail_ppm)
-		return uniform(N, o->lat_max_ns, o->lat_tail_max_ns);
-	return uniform(N, o->lat_min_ns, o->lat_max_ns);
+		return extra + uniform(N, o->lat_max_ns, o->lat_tail_max_ns);
+	return extra + uniform(N, o->lat_min_ns, o->lat_max_ns);
 }
 
 bool sup_net_link_down(struct sup_run *R, int from, int to)
@@ -636,4 +637,32 @@ void sup_net_node_crashed(struct sup_run *R, int node)
 				c->abort[side] = true;
 	}
 	sup_net_pump(R);
+}
+
+/* Chaos: one established connection, chosen by pick among them in id
+ * order, is reset in both directions, as a middlebox or a peer's crash
+ * would. */
+bool sup_net_reset_random(struct sup_run *R, uint64_t pick, char *what, size_t n)
+{
+	struct sup_net *N = R->net;
+	uint32_t live = 0;
+	for (uint32_t i = 0; N && i < N->nconns; i++)
+		live += N->conns[i] && N->conns[i]->state == C_ESTAB && !N->conns[i]->rst[0] &&
+			!N->conns[i]->rst[1];
+	if (!live)
+		return false;
+	uint32_t k = (uint32_t)(pick % live);
+	for (uint32_t i = 0; i < N->nconns; i++) {
+		struct sup_conn *c = N->conns[i];
+		if (!c || c->state != C_ESTAB || c->rst[0] || c->rst[1] || k-- != 0)
+			continue;
+		char a[32], b[32];
+		sup_net_addr_str(c->ip[0], c->port[0], a, sizeof a);
+		sup_net_addr_str(c->ip[1], c->port[1], b, sizeof b);
+		snprintf(what, n, "conn %u %s-%s", c->id, a, b);
+		relay_push(R, c, 0, CH_RST, NULL, ECONNRESET);
+		relay_push(R, c, 1, CH_RST, NULL, ECONNRESET);
+		return true;
+	}
+	return false;
 }

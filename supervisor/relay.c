@@ -398,8 +398,13 @@ void relay_syn(struct sup_run *R, void *arg)
 		fail_connect(R, c, ETIMEDOUT);
 		return;
 	}
-	if (sup_net_link_down(R, c->node[0], c->node[1])) {
-		syn_retry(R, c);
+	int cf = sup_fault_connect(R, c->node[1]);
+	if (sup_net_link_down(R, c->node[0], c->node[1]) || cf < 0) {
+		syn_retry(R, c); /* lost SYN: retried, then ETIMEDOUT */
+		return;
+	}
+	if (cf == ECONNREFUSED) {
+		relay_push(R, c, 1, CH_RST, NULL, ECONNREFUSED);
 		return;
 	}
 	struct sup_sock *cand[64];

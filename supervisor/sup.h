@@ -185,6 +185,11 @@ void sup_faults_free(struct sup_run *R);
 void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);
 bool sup_faults_expected_exit(struct sup_run *R, const struct sup_proc *p);
 void sup_net_node_crashed(struct sup_run *R, int node); /* net.c: peers see resets */
+/* net.c: resets one established connection chosen by pick; false if none */
+bool sup_net_reset_random(struct sup_run *R, uint64_t pick, char *what, size_t n);
+int64_t sup_fault_extra_latency(struct sup_run *R, int from, int to); /* latency spikes */
+/* A connect to node `to` now: 0 as usual, ECONNREFUSED, or -1: the SYN is lost. */
+int sup_fault_connect(struct sup_run *R, int to);
 const char *sup_faults_log(struct sup_run *R); /* faults so far, or NULL */
 int64_t sup_faults_rt_offset(struct sup_run *R, int node); /* CLOCK_REALTIME offset now */
 /* Is the directed link between two nodes (server index, or -1-j for

@@ -208,3 +208,22 @@ Test(faults, a_partition_holds_traffic_until_it_heals)
 		  "%s", r.out);
 	run_free(&r);
 }
+
+Test(faults, chaos_network_family_spikes_refuses_and_resets)
+{
+	/* only the network family: across a few seeds every kind of trouble
+	 * shows up, and the same seed gives the same troubles */
+	char all[8192] = "";
+	for (unsigned seed = 1; seed <= 4; seed++) {
+		struct run r;
+		run_sim(&r, "simsup --run-dir %s/run-%u --seed %u --procs 3 --workload 'sleep 200' "
+			    "--chaos=kinds=crash:0,partitions=off,clocks=off,network=on,interval=1s-2s "
+			    "--chaos-duration 150s -- sleep 1000; grep '\"fault\"' %s/run-%u/trace.jsonl",
+			dir, seed, seed, dir, seed);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		strncat(all, r.out, sizeof all - strlen(all) - 1);
+		run_free(&r);
+	}
+	cr_expect(strstr(all, "latency-spike"), "%s", all);
+	cr_expect(strstr(all, "connect-fault"), "%s", all);
+}
