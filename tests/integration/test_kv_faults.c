@@ -24,8 +24,9 @@ static char *log_of(const char *dir, const char *name)
 	return t ? t : strdup("");
 }
 
-/* Runs kvstore with one fault option and checks the client's verdict. */
-static void kvstore_passes_with(const char *fault)
+/* Runs kvstore with one fault option and checks the client's verdict;
+ * returns the scratch dir that holds the run (RUN_DIR is DIR/run). */
+static char *kvstore_passes_with(const char *fault)
 {
 	char *dir = scratch_dir();
 	struct run r;
@@ -39,33 +40,28 @@ static void kvstore_passes_with(const char *fault)
 	free(w0);
 	free(w0err);
 	run_free(&r);
+	return dir;
 }
 
 Test(kv_faults, kvstore_survives_a_follower_crash_and_resyncs_it, .timeout = 60)
 {
-	kvstore_passes_with("--reboot at=3s,proc=1,kind=crash,down=2s");
+	char *dir = kvstore_passes_with("--reboot at=3s,proc=1,kind=crash,down=2s");
 	/* the leader sent the restarted follower what it missed while down */
-	char *dir = scratch_dir();
-	struct run r;
-	run_sim(&r, "simsup -q --seed 1 --run-dir %s/run --reboot at=3s,proc=1,kind=crash,down=2s "
-		KVSTORE, dir, example("kvclient"), example("kvstore"));
-	char *p0 = log_of(dir, "p0.out"), *p1 = log_of(dir, "p1.out");
+	char *p0 = log_of(dir, "p0.out"), *p1 = log_of(dir, "p1.out"), *again = strstr(p1, "replayed");
 	cr_expect(strstr(p0, "follower 10.0.1.2 caught up from seq"), "leader: %s", p0);
-	cr_expect(strstr(strstr(p1, "replayed") + 1, "replayed"), "the follower did not boot twice: %s",
-		  p1);
+	cr_expect(again && strstr(again + 1, "replayed"), "the follower did not boot twice: %s", p1);
 	free(p0);
 	free(p1);
-	run_free(&r);
 }
 
 Test(kv_faults, kvstore_survives_a_graceful_leader_reboot, .timeout = 60)
 {
-	kvstore_passes_with("--reboot at=3s,proc=0,kind=graceful,down=2s");
+	free(kvstore_passes_with("--reboot at=3s,proc=0,kind=graceful,down=2s"));
 }
 
 Test(kv_faults, kvstore_survives_an_isolated_follower, .timeout = 60)
 {
-	kvstore_passes_with("--partition at=3s,for=3s,shape=isolate:2");
+	free(kvstore_passes_with("--partition at=3s,for=3s,shape=isolate:2"));
 }
 
 Test(kv_faults, kvstore_passes_a_chaos_sweep_of_twenty_seeds, .timeout = 240)
@@ -104,9 +100,11 @@ static int count_replays(const char *text)
 	return n;
 }
 
-/* The first "kvclient: ... is gone" line of text, or "" (static). */
-static const char *loss(const char *text)
+/* The first "kvclient: ... is gone" line of the run's output, or ""
+ * (static). */
+static const char *loss(const struct run *r)
 {
+	const char *text = r->out && strstr(r->out, "is gone") ? r->out : r->err;
 	static char line[256];
 	const char *g = text ? strstr(text, "was acknowledged but is gone") : NULL;
 	line[0] = 0;
@@ -128,7 +126,7 @@ Test(kv_faults, lazykv_sweep_finds_lost_writes_on_some_seeds_not_all, .timeout =
 	cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
 	cr_expect(failed >= 1, "no seed of 1-40 found the bug");
 	cr_expect(failed < 40, "every seed failed: %s", r.err);
-	cr_expect(loss(r.err)[0], "the failures are not lost writes: %s", r.err);
+	cr_expect(loss(&r)[0], "the failures are not lost writes: %s", r.err);
 	run_free(&r);
 }
 
@@ -140,13 +138,13 @@ Test(kv_faults, lazykv_failing_seed_replays_the_same_loss_three_times, .timeout 
 	const char *p = strstr(sweep.err, "replay with: ");
 	cr_assert(p, "the sweep found no failing seed: %s", sweep.err);
 	char *cmd = strndup(p + 13, strcspn(p + 13, "\n")), want[256], first[40] = "";
-	snprintf(want, sizeof want, "%s", loss(sweep.err));
+	snprintf(want, sizeof want, "%s", loss(&sweep));
 	cr_assert(want[0], "the failure is not a lost write: %s", sweep.err);
 	for (int i = 0; i < 3; i++) {
 		struct run r;
 		run_sim(&r, "%s", cmd);
 		cr_assert_eq(r.status, 1, "replay %d of `%s`: status %d: %s", i + 1, cmd, r.status, r.err);
-		cr_expect_str_eq(loss(r.out), want, "replay %d: %s", i + 1, r.out);
+		cr_expect_str_eq(loss(&r), want, "replay %d: %s", i + 1, r.out);
 		if (i == 0)
 			snprintf(first, sizeof first, "%s", trace_hash(&r));
 		else
