@@ -17,7 +17,8 @@
  * with its value, from every server once that server is up and caught up
  * ("ERR syncing" means not yet).  A write that failed or timed out may or
  * may not be there; its key is never checked.  Connection errors and
- * timeouts (1 s) are retried with backoff (20 ms doubling to 1 s), up to 60 s
+ * timeouts (1 s) are retried with backoff (20 ms doubling to 1 s; a write
+ * that failed is retried as a new key), up to 60 s
  * after the duration, so a server that crashed and restarted, or a partition
  * that healed, is waited for.  Keys are never written twice: k0, k1, ...
  *
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvclient: no leader among %d servers\n", nsrv);
 		return 1;
 	}
-	long cap = 4096, written = 0, acked = 0, bad = 0;
+	long cap = 4096, written = 0, acked = 0, bad = 0, set_backoff = 20;
 	struct key *ks = calloc((size_t)cap, sizeof *ks);
 	for (long k = 0; k < nkeys && (stop < 0 || now_ms() < stop); k++) {
 		unsigned char r[8];
@@ -229,6 +230,7 @@ int main(int argc, char **argv)
 		written++;
 		int asked = ask(&srv[leader], cmd, ans, sizeof ans);
 		if (asked == 0 && !strncmp(ans, "OK ", 3)) {
+			set_backoff = 20;
 			ks[k].acked = 1;
 			acked++;
 			for (int i = 0; i < nsrv; i++)
@@ -236,6 +238,8 @@ int main(int argc, char **argv)
 		} else if (stop < 0) {
 			fprintf(stderr, "kvclient: SET %s: %s\n", key, asked ? "no answer" : ans);
 			bad++;
+		} else {
+			set_backoff = backoff(set_backoff); /* the leader is down, cut off or stalled */
 		}
 		if (stop >= 0)
 			sleep_ms(50 + r[4] % 150);

@@ -22,7 +22,9 @@
  *  - the leader answers "OK" only once every follower (not only those that
  *    are up) has acknowledged the write, so a follower that is down or cut
  *    off stalls writes; clients time out and retry;
- *  - the leader keeps trying to reach a follower that went away; once it
+ *  - the leader keeps trying to reach a follower that went away, or that
+ *    owes it an answer for more than 2 s (a connection reset on the
+ *    follower's side only never shows on the leader's); once it
  *    answers, the leader asks where its log ends (SYNC) and sends the rest of
  *    its own log from there, then SYNCED.  A follower answers reads only
  *    after SYNCED since it started: a follower whose storage was wiped would
@@ -56,6 +58,7 @@
 #define MAXKEYS 65536
 #define MAXPEND 1024
 #define MAXFOLLOWERS 32
+#define SILENCE_MS 2000 /* a follower that owes an answer this long is redialed */
 
 struct conn {
 	int fd;
@@ -73,6 +76,7 @@ struct follower {
 	int synced;     /* it has the whole log up to what was sent */
 	long acked;     /* the last write it has logged */
 	long retry_at;  /* ms of CLOCK_MONOTONIC for the next dial */
+	long waiting;   /* ms since when it owes an answer (AT, ACK), or 0 */
 	int backoff;    /* ms */
 };
 
@@ -280,16 +284,22 @@ static void dial_followers(void)
 		fol[f].conn = c->id;
 		fol[f].synced = 0;
 		fol[f].backoff = 0;
+		fol[f].waiting = now_ms();
 		say(fd, "SYNC\n");
 	}
 }
 
-static int dial_timeout(void)
+/* The leader's poll timeout: the next dial, or the moment a follower's
+ * silence becomes too long. */
+static int leader_timeout(void)
 {
 	long now = now_ms(), next = -1;
-	for (int f = 0; f < nfollowers; f++)
-		if (!fol[f].conn && (next < 0 || fol[f].retry_at < next))
-			next = fol[f].retry_at;
+	for (int f = 0; f < nfollowers; f++) {
+		long due = !fol[f].conn ? fol[f].retry_at
+			   : fol[f].waiting ? fol[f].waiting + SILENCE_MS : -1;
+		if (due >= 0 && (next < 0 || due < next))
+			next = due;
+	}
 	return next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
 }
 
@@ -307,10 +317,12 @@ static void from_follower(struct conn *c, const char *line)
 			say(c->fd, "REPL %ld %s %s\n", i, logk[i - 1], logv[i - 1]);
 		say(c->fd, "SYNCED\n");
 		f->synced = 1;
+		f->waiting = s < seq ? now_ms() : 0;
 		if (s < seq)
 			printf("kvstore: follower %s caught up from seq %ld to %ld\n", f->ip, s, seq);
 	} else if (sscanf(line, "ACK %ld", &s) == 1 && s > f->acked) {
 		f->acked = s;
+		f->waiting = s < seq ? now_ms() : 0;
 	}
 	answer_pending();
 }
@@ -344,6 +356,8 @@ static void command(struct conn *c, char *line, int leader)
 			struct conn *fc = fol[f].synced ? find_conn(fol[f].conn) : NULL;
 			if (fc)
 				say(fc->fd, "REPL %ld %s %s\n", seq, k, v);
+			if (fc && !fol[f].waiting)
+				fol[f].waiting = now_ms();
 		}
 		answer_pending();
 	} else if (!leader && !strcmp(line, "SYNC")) {
@@ -395,10 +409,27 @@ static void drop_conn(int i)
 		fprintf(stderr, "kvstore: lost follower %s; writes wait for it\n", f->ip);
 		f->conn = 0;
 		f->synced = 0;
+		f->waiting = 0;
 		f->retry_at = now_ms() + 10;
 	}
 	close(conns[i].fd);
 	conns[i] = conns[--nconns];
+}
+
+/* The leader: a connection whose follower stays silent is given up and
+ * redialed.  TCP alone may never tell: a connection reset on the
+ * follower's side only, or a follower that is paused or cut off, looks
+ * the same from here as a slow one. */
+static void drop_silent_followers(void)
+{
+	long now = now_ms();
+	for (int i = nconns - 1; i >= 0; i--) {
+		struct follower *f = conns[i].follower >= 0 ? &fol[conns[i].follower] : NULL;
+		if (f && f->waiting && now - f->waiting >= SILENCE_MS) {
+			fprintf(stderr, "kvstore: follower %s silent for %d ms\n", f->ip, SILENCE_MS);
+			drop_conn(i);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -444,7 +475,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nconns; i++)
 			p[i + 1] = (struct pollfd){ conns[i].fd, POLLIN, 0 };
 		int n = nconns;
-		if (poll(p, (nfds_t)n + 1, leader ? dial_timeout() : -1) < 0)
+		if (poll(p, (nfds_t)n + 1, leader ? leader_timeout() : -1) < 0)
 			continue;
 		for (int i = n - 1; i >= 0; i--)
 			if (p[i + 1].revents && !serve(&conns[i], leader))
@@ -454,8 +485,10 @@ int main(int argc, char **argv)
 			if (c >= 0)
 				add_conn(c, -1);
 		}
-		if (leader)
+		if (leader) {
+			drop_silent_followers();
 			dial_followers();
+		}
 		fflush(stdout);
 	}
 }

@@ -112,18 +112,10 @@ int sup_net_name(struct sup_net *N, void *sunv, char kind, uint32_t id)
 	return (int)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-/* xoshiro256** on the network's own stream. */
+/* The network's own random stream. */
 uint64_t sup_net_rand(struct sup_net *N)
 {
-	uint64_t *s = N->rng;
-	uint64_t r = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = s[3] << 45 | s[3] >> 19;
-	return r;
+	return sup_rand_next(N->rng);
 }
 
 static int64_t uniform(struct sup_net *N, int64_t lo, int64_t hi)

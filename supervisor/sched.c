@@ -40,9 +40,11 @@ static uint64_t rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
-uint64_t sup_rand(struct sup_run *R)
+/* xoshiro256** (Blackman & Vigna) over one stream's state: the scheduler's,
+ * the network's and the faults' each have their own, so that adding one
+ * kind of choice does not shift the others. */
+uint64_t sup_rand_next(uint64_t s[4])
 {
-	uint64_t *s = R->rng;
 	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
 	s[2] ^= s[0];
 	s[3] ^= s[1];
@@ -51,6 +53,11 @@ uint64_t sup_rand(struct sup_run *R)
 	s[2] ^= t;
 	s[3] = rotl(s[3], 45);
 	return r;
+}
+
+uint64_t sup_rand(struct sup_run *R)
+{
+	return sup_rand_next(R->rng);
 }
 
 /* ---- bookkeeping ---- */

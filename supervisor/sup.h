@@ -148,6 +148,7 @@ int sup_run_loop(struct sup_run *R);
 struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int sock, int vtid);
 struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *parent);
 uint64_t sup_rand(struct sup_run *R);
+uint64_t sup_rand_next(uint64_t s[4]);
 void sup_rand_seed(uint64_t *s, uint64_t seed);
 void sup_fail(struct sup_run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sup_kill_all(struct sup_run *R);

@@ -36,7 +36,10 @@ static char *kvstore_passes_with(const char *fault)
 	cr_assert_eq(r.status, 0, "%s: status %d\nclient: %s%s\nsimsup: %s", fault, r.status, w0, w0err,
 		     r.err);
 	cr_expect(strstr(w0, "read back from 3 servers: all match"), "client: %s", w0);
-	cr_expect(trace_count(dir, "fault") > 0, "no fault event in the trace");
+	char *rundir;
+	cr_assert(asprintf(&rundir, "%s/run", dir) > 0);
+	cr_expect(trace_count(rundir, "fault") > 0, "no fault event in the trace");
+	free(rundir);
 	free(w0);
 	free(w0err);
 	run_free(&r);

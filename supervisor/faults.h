@@ -1,0 +1,79 @@
+/*
+ * faults.h — the fault plan's types, shared by faults.c (running the plan)
+ * and faultspec.c (reading it from the command line).  Private to those two.
+ */
+#ifndef SUP_FAULTS_H
+#define SUP_FAULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "sup.h"
+
+enum kind { K_GRACEFUL, K_CRASH, K_WIPE, K_PAUSE, K_NKINDS };
+extern const char *const fault_kind_names[];
+
+struct reboot {
+	int64_t at, down, grace;
+	int node;
+	enum kind kind;
+};
+
+enum shape { S_ISOLATE, S_HALVES, S_RING, S_BRIDGE, S_ONEWAY };
+
+struct partition {
+	int64_t at, dur;
+	enum shape shape;
+	int a, b; /* isolate:a, oneway:a>b */
+};
+
+struct clockfault {
+	int64_t at;
+	int node;
+	bool has_jump, has_drift;
+	int64_t jump;             /* ns, may be negative */
+	int64_t drift_ppm;
+};
+
+struct nodeclock {
+	int64_t base, drift_ppm, since;
+};
+
+/* Per node: network troubles of the chaos "network" family. */
+struct nodenet {
+	int64_t spike_until, spike_ns;   /* extra latency on its links */
+	int64_t connfault_until;
+	int connfault;                   /* ECONNREFUSED, or -1: SYNs to it are lost */
+};
+
+struct chaos {
+	bool on;
+	bool clocks;
+	bool network;
+	int max_down;
+	int64_t every_lo, every_hi, down_lo, down_hi, grace_lo, grace_hi;
+	int weight[K_NKINDS];
+	bool partitions;
+	int64_t part_lo, part_hi;
+};
+
+struct sup_faults {
+	uint64_t rng[4];          /* the faults' own stream: adding faults must not
+				     change the scheduler's choices before them */
+	struct chaos chaos;
+	int nnodes;
+	int *cut;                 /* nnodes x nnodes: cuts in force from -> to */
+	struct nodeclock *clock;  /* per node: CLOCK_REALTIME offset and drift */
+	struct nodenet *net;      /* per node: latency spikes, connect failures */
+	char log[4096];           /* faults so far, for failure reports */
+	size_t loglen;
+};
+
+
+int fault_parse_reboot(const char *arg, int procs, struct reboot *r, char *err, size_t errlen);
+int fault_parse_partition(const char *arg, int procs, struct partition *p, char *err, size_t errlen);
+int fault_parse_clock(const char *arg, int procs, struct clockfault *cf, char *err, size_t errlen);
+int fault_parse_chaos(const char *arg, struct chaos *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * faultspec.c — reading the fault plan from the command line: --reboot,
+ * --partition, --clock and --chaos specs into the types of faults.h, each
+ * malformed one refused with one line that names it.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faults.h"
+
+const char *const fault_kind_names[] = { "graceful", "crash", "wipe", "pause" };
+
+/* ---- parsing ---- */
+
+static int parse_kv(char *spec, const char *opt, const char *arg, char *err, size_t errlen,
+		    int (*take)(void *ctx, const char *k, const char *v, char *err, size_t errlen),
+		    void *ctx)
+{
+	for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s \"%s\": \"%s\" is not KEY=VALUE", opt, arg, tok);
+			return -1;
+		}
+		*eq = 0;
+		if (take(ctx, tok, eq + 1, err, errlen) < 0) {
+			char inner[256];
+			snprintf(inner, sizeof inner, "%s", err);
+			snprintf(err, errlen, "%s \"%s\": %s", opt, arg, inner);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int dur(const char *k, const char *v, int64_t *out, char *err, size_t errlen)
+{
+	if (sup_parse_duration(v, out) < 0) {
+		snprintf(err, errlen, "%s=%s: expected a duration such as 5s", k, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int range(const char *k, const char *v, int64_t *lo, int64_t *hi, char *err, size_t errlen)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", v);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (dur(k, buf, lo, err, errlen) < 0 || dur(k, dash ? dash + 1 : buf, hi, err, errlen) < 0)
+		return -1;
+	if (*hi < *lo) {
+		snprintf(err, errlen, "%s=%s: the range ends before it starts", k, v);
+		return -1;
+	}
+	return 0;
+}
+
+struct reboot_ctx {
+	struct reboot *r;
+	int procs;
+	bool have_at, have_proc, have_kind;
+};
+
+static int take_reboot(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct reboot_ctx *c = vctx;
+	char *end;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->r->at, err, errlen);
+	if (!strcmp(k, "down"))
+		return dur(k, v, &c->r->down, err, errlen);
+	if (!strcmp(k, "grace"))
+		return dur(k, v, &c->r->grace, err, errlen);
+	if (!strcmp(k, "proc")) {
+		long n = strtol(v, &end, 10);
+		if (*v == 0 || *end || n < 0 || n >= c->procs) {
+			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
+			return -1;
+		}
+		c->r->node = (int)n;
+		c->have_proc = true;
+		return 0;
+	}
+	if (!strcmp(k, "kind")) {
+		for (int i = 0; i < K_NKINDS; i++)
+			if (!strcmp(v, fault_kind_names[i])) {
+				c->r->kind = (enum kind)i;
+				c->have_kind = true;
+				return 0;
+			}
+		snprintf(err, errlen, "kind=%s: expected graceful, crash, wipe or pause", v);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown key %s (at, proc, kind, down, grace)", k);
+	return -1;
+}
+
+int fault_parse_reboot(const char *arg, int procs, struct reboot *r, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*r = (struct reboot){ .down = 1000000000LL, .grace = 5000000000LL };
+	struct reboot_ctx c = { .r = r, .procs = procs };
+	int rc = parse_kv(spec, "--reboot", arg, err, errlen, take_reboot, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_proc && c.have_kind)) {
+		snprintf(err, errlen, "--reboot \"%s\": needs at=DUR, proc=N and kind=KIND", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
+struct part_ctx {
+	struct partition *p;
+	int procs;
+	bool have_at, have_for, have_shape;
+};
+
+static int take_partition(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct part_ctx *c = vctx;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->p->at, err, errlen);
+	if (!strcmp(k, "for"))
+		return c->have_for = true, dur(k, v, &c->p->dur, err, errlen);
+	if (strcmp(k, "shape")) {
+		snprintf(err, errlen, "unknown key %s (at, for, shape)", k);
+		return -1;
+	}
+	c->have_shape = true;
+	int a, b, n = 0;
+	if (sscanf(v, "isolate:%d%n", &a, &n) == 1 && !v[n] && a >= 0 && a < c->procs) {
+		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ISOLATE, .a = a };
+		return 0;
+	}
+	if (sscanf(v, "oneway:%d>%d%n", &a, &b, &n) == 2 && !v[n] && a >= 0 && a < c->procs &&
+	    b >= 0 && b < c->procs && a != b) {
+		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ONEWAY, .a = a, .b = b };
+		return 0;
+	}
+	const char *names[] = { "halves", "ring", "bridge" };
+	enum shape shapes[] = { S_HALVES, S_RING, S_BRIDGE };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, names[i])) {
+			c->p->shape = shapes[i];
+			return 0;
+		}
+	snprintf(err, errlen, "shape=%s: expected isolate:N, halves, ring, bridge or oneway:A>B "
+		 "(N, A, B server indexes)", v);
+	return -1;
+}
+
+int fault_parse_partition(const char *arg, int procs, struct partition *p, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*p = (struct partition){ 0 };
+	struct part_ctx c = { .p = p, .procs = procs };
+	int rc = parse_kv(spec, "--partition", arg, err, errlen, take_partition, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_for && c.have_shape)) {
+		snprintf(err, errlen, "--partition \"%s\": needs at=DUR, for=DUR and shape=SHAPE", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
+struct clock_ctx {
+	struct clockfault *c;
+	int procs;
+	bool have_at, have_proc;
+};
+
+static int signed_dur(const char *k, const char *v, int64_t *out, char *err, size_t errlen)
+{
+	bool neg = *v == '-';
+	if (dur(k, v + (*v == '-' || *v == '+'), out, err, errlen) < 0)
+		return -1;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
+static int take_clock(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct clock_ctx *c = vctx;
+	char *end;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->c->at, err, errlen);
+	if (!strcmp(k, "jump"))
+		return c->c->has_jump = true, signed_dur(k, v, &c->c->jump, err, errlen);
+	if (!strcmp(k, "drift")) {
+		long ppm = strtol(v, &end, 10);
+		if (!*v || (strcmp(end, "ppm") && *end) || ppm < -100000 || ppm > 100000) {
+			snprintf(err, errlen, "drift=%s: expected parts per million, e.g. +200ppm", v);
+			return -1;
+		}
+		c->c->has_drift = true;
+		c->c->drift_ppm = ppm;
+		return 0;
+	}
+	if (!strcmp(k, "proc")) {
+		long n = strtol(v, &end, 10);
+		if (*v == 0 || *end || n < 0 || n >= c->procs) {
+			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
+			return -1;
+		}
+		c->c->node = (int)n;
+		c->have_proc = true;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key %s (at, proc, jump, drift)", k);
+	return -1;
+}
+
+int fault_parse_clock(const char *arg, int procs, struct clockfault *cf, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*cf = (struct clockfault){ 0 };
+	struct clock_ctx c = { .c = cf, .procs = procs };
+	int rc = parse_kv(spec, "--clock", arg, err, errlen, take_clock, &c);
+	free(spec);
+	if (rc == 0 && !(c.have_at && c.have_proc && (cf->has_jump || cf->has_drift))) {
+		snprintf(err, errlen, "--clock \"%s\": needs at=DUR, proc=N and jump=+-DUR or drift=+-PPM", arg);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct chaos *c = vctx;
+	char *end;
+	if (!strcmp(k, "max-down")) {
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || n < 0 || n > 1000) {
+			snprintf(err, errlen, "max-down=%s: expected a whole number", v);
+			return -1;
+		}
+		c->max_down = (int)n;
+		return 0;
+	}
+	if (!strcmp(k, "interval"))
+		return range(k, v, &c->every_lo, &c->every_hi, err, errlen);
+	if (!strcmp(k, "down"))
+		return range(k, v, &c->down_lo, &c->down_hi, err, errlen);
+	if (!strcmp(k, "grace"))
+		return range(k, v, &c->grace_lo, &c->grace_hi, err, errlen);
+	if (!strcmp(k, "partition"))
+		return range(k, v, &c->part_lo, &c->part_hi, err, errlen);
+	if (!strcmp(k, "network")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "network=%s: expected on or off", v);
+			return -1;
+		}
+		c->network = !strcmp(v, "on");
+		return 0;
+	}
+	if (!strcmp(k, "clocks")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "clocks=%s: expected on or off", v);
+			return -1;
+		}
+		c->clocks = !strcmp(v, "on");
+		return 0;
+	}
+	if (!strcmp(k, "partitions")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(err, errlen, "partitions=%s: expected on or off", v);
+			return -1;
+		}
+		c->partitions = !strcmp(v, "on");
+		return 0;
+	}
+	if (!strcmp(k, "kinds")) { /* crash:2+graceful:1 */
+		int w[K_NKINDS] = { 0 };
+		char buf[128];
+		snprintf(buf, sizeof buf, "%s", v);
+		for (char *save = NULL, *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+			char *colon = strchr(t, ':');
+			int weight = colon ? atoi(colon + 1) : 1;
+			if (colon)
+				*colon = 0;
+			int i = 0;
+			while (i < K_NKINDS && strcmp(t, fault_kind_names[i]))
+				i++;
+			if (i == K_NKINDS || weight < 0) {
+				snprintf(err, errlen, "kinds=%s: expected KIND:WEIGHT+... with kinds "
+					 "graceful, crash, wipe, pause", v);
+				return -1;
+			}
+			w[i] = weight;
+		}
+		memcpy(c->weight, w, sizeof w);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown knob %s (max-down, interval, down, grace, kinds, "
+		 "partitions, partition, clocks, network)", k);
+	return -1;
+}
+
+int fault_parse_chaos(const char *arg, struct chaos *c, char *err, size_t errlen)
+{
+	*c = (struct chaos){
+		.on = true, .max_down = 1,
+		.every_lo = 2000000000LL, .every_hi = 10000000000LL,
+		.down_lo = 1000000000LL, .down_hi = 5000000000LL,
+		.grace_lo = 1000000000LL, .grace_hi = 5000000000LL,
+		.weight = { 1, 2, 1, 1 },
+		.partitions = true,
+		.clocks = true,
+		.network = true,
+		.part_lo = 1000000000LL, .part_hi = 5000000000LL,
+	};
+	char *spec = strdup(arg);
+	int rc = *spec ? parse_kv(spec, "--chaos", arg, err, errlen, take_chaos, c) : 0;
+	free(spec);
+	return rc;
+}
+
+int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
+{
+	struct reboot r;
+	struct partition p;
+	struct chaos c;
+	for (int i = 0; i < o->nreboots; i++)
+		if (fault_parse_reboot(o->reboots[i], o->procs, &r, err, errlen) < 0)
+			return -1;
+	for (int i = 0; i < o->npartitions; i++)
+		if (fault_parse_partition(o->partitions[i], o->procs, &p, err, errlen) < 0)
+			return -1;
+	if (o->chaos && fault_parse_chaos(o->chaos, &c, err, errlen) < 0)
+		return -1;
+	struct clockfault cf;
+	for (int i = 0; i < o->nclocks; i++)
+		if (fault_parse_clock(o->clocks[i], o->procs, &cf, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
