@@ -141,6 +141,9 @@ bool shim_net_call(struct sim_call *c, long *ret);
 /* shim/pwait.c: ppoll, pselect6, epoll_pwait[2] that carry a signal mask:
  * the wait runs under that mask.  true with *ret set when it handled it. */
 bool shim_masked_wait(struct sim_call *c, long *ret);
+/* shim/fifo.c: open of a named pipe, parked instead of blocking in the
+ * kernel.  true with *ret set when the path is a FIFO it handled. */
+bool shim_fifo_open(struct sim_call *c, long *ret);
 
 /* shim/block.c */
 struct pollfd;

@@ -124,7 +124,7 @@ static const char usage_text[] =
 "  --tick DUR            virtual time charged per intercepted call (default 1us)\n"
 "  --preempt P           chance, per mille (0 to 1000), of a switch to another\n"
 "                        thread at each intercepted call (default 0)\n"
-"  --watchdog DUR        wall-clock limit on one turn of a process (default 10s)\n"
+"  --watchdog DUR        wall-clock limit on one turn of a process (default 30s)\n"
 "  --workload 'CMD ARGS' also run CMD ARGS as a workload (client) process;\n"
 "                        repeatable, up to 255\n"
 "  --reboot SPEC         reboot a server: at=DUR,proc=N,kind=graceful|crash|\n"
@@ -696,7 +696,7 @@ static void set_defaults(struct sup_opts *o)
 	o->time_limit_ns = 86400 * NS_PER_S;
 	o->epoch_ns = DEFAULT_EPOCH_S * NS_PER_S;
 	o->tick_ns = 1000;
-	o->watchdog_ns = 10 * NS_PER_S;
+	o->watchdog_ns = 30 * NS_PER_S;
 	o->jobs = 1;
 	o->chaos_duration_ns = 60 * NS_PER_S;
 	o->lat_min_ns = 100000;

@@ -28,7 +28,7 @@ struct sup_opts {
 	bool check_determinism;    /* --check-determinism */
 	int64_t tick_ns;           /* --tick DUR: virtual cost per intercepted call (1us) */
 	int preempt_permille;      /* --preempt P: chance (0-1000) of a switch per call (0) */
-	int64_t watchdog_ns;       /* --watchdog DUR: wall-clock limit per turn (10s) */
+	int64_t watchdog_ns;       /* --watchdog DUR: wall-clock limit per turn (30s) */
 	char **workloads;          /* --workload 'CMD ARGS' (repeatable) */
 	int nworkloads;
 	char **argv;               /* the command after "--" (NULL-terminated) */

@@ -228,25 +228,30 @@ Test(foundation, storage_dir_is_the_working_directory)
 	system(cmd);
 }
 
-Test(foundation, nothing_outlives_a_killed_simsup)
+/* simsup gets a signal while one process spins (holding the turn) and the
+ * others sleep: none may survive it.  The sleep's duration is computed by
+ * the inner shell so that only the simulated sleep has the number on its
+ * command line. */
+static void nothing_outlives(const char *sig)
 {
-	/* simsup gets SIGKILL while one process spins (holding the turn) and
-	 * the others sleep: none may survive it.  The sleep's duration is
-	 * computed by the inner shell so that only the simulated sleep has
-	 * the number on its command line. */
 	int n = 100000 + getpid() % 50000;
 	char *cmd;
-	cr_assert(asprintf(&cmd, "\"%s\" -q --procs 2 --seed 1 -- sh -c 'sleep $((100000+%d)) & while :; do :; done' & "
-			   "sleep 1; kill -9 $!; sleep 0.5; pgrep -f 'sleep [%d]%05d' >/dev/null && echo LEFT || echo CLEAN",
-			   simsup_bin(), n - 100000, n / 100000, n % 100000) > 0);
+	cr_assert(asprintf(&cmd, "\"%s\" -q --procs 2 --seed 1 -- sh -c 'sleep $((100000+%d)) & while :; do :; done' "
+			   ">/dev/null 2>&1 & sleep 1; kill -%s $!; sleep 1; "
+			   "pgrep -f 'sleep [%d]%05d' >/dev/null && echo LEFT || echo CLEAN",
+			   simsup_bin(), n - 100000, sig, n / 100000, n % 100000) > 0);
 	FILE *f = popen(cmd, "r");
 	char out[64] = "";
 	cr_assert(f);
 	fgets(out, sizeof out, f);
 	pclose(f);
-	cr_expect(strstr(out, "CLEAN"), "processes outlived simsup: %s", out);
+	cr_expect(strstr(out, "CLEAN"), "processes outlived simsup's SIG%s: %s", sig, out);
 	free(cmd);
 }
+
+Test(foundation, nothing_outlives_a_killed_simsup) { nothing_outlives("KILL"); }
+Test(foundation, nothing_outlives_ctrl_c) { nothing_outlives("INT"); }
+Test(foundation, nothing_outlives_sigterm) { nothing_outlives("TERM"); }
 
 Test(foundation, python_multiprocessing_pool)
 {

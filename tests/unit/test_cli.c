@@ -71,7 +71,7 @@ Test(cli, defaults)
 	cr_assert_not(opts.check_determinism);
 	cr_assert_eq(opts.tick_ns, 1000);
 	cr_assert_eq(opts.preempt_permille, 0);
-	cr_assert_eq(opts.watchdog_ns, 10 * NS_S);
+	cr_assert_eq(opts.watchdog_ns, 30 * NS_S);
 	cr_assert_eq(opts.nworkloads, 0);
 	cr_assert_eq(opts.argc, 1);
 	cr_assert_str_eq(opts.argv[0], "server");
