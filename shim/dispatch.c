@@ -219,9 +219,57 @@ static long refuse(struct sim_call *c, const char *what, long err)
 	return err;
 }
 
+/* fcntl's owners (who gets SIGIO/SIGURG) are pids: virtual to the program,
+ * real to the kernel. */
+static bool owner_call(struct sim_call *c, long *ret)
+{
+	if (c->nr != SYS_fcntl)
+		return false;
+	int cmd = (int)A(1);
+	if (cmd == F_SETOWN) {
+		long v = (int)A(2), r = v >= 0 ? pid_to_real(v) : pid_to_real(-v);
+		if (r < 0) {
+			*ret = r;
+			return true;
+		}
+		*ret = sys3(SYS_fcntl, A(0), F_SETOWN, v >= 0 ? r : -r);
+		return true;
+	}
+	if (cmd == F_GETOWN) {
+		long r = pass(c);
+		*ret = r > 0 ? pid_to_virtual(r) : r < 0 && r > -4096 ? r : -pid_to_virtual(-r);
+		return true;
+	}
+	if (cmd == F_SETOWN_EX || cmd == F_GETOWN_EX) {
+		struct f_owner_ex *o = (struct f_owner_ex *)A(2);
+		if (cmd == F_SETOWN_EX) {
+			if (!o) {
+				*ret = -EFAULT;
+				return true;
+			}
+			struct f_owner_ex real = *o;
+			long r = pid_to_real(real.pid);
+			if (r < 0) {
+				*ret = r;
+				return true;
+			}
+			real.pid = (pid_t)r;
+			*ret = sys3(SYS_fcntl, A(0), F_SETOWN_EX, &real);
+		} else {
+			*ret = pass(c);
+			if (*ret == 0 && o && o->pid > 0)
+				o->pid = (pid_t)pid_to_virtual(o->pid);
+		}
+		return true;
+	}
+	return false;
+}
+
 static long dispatch(struct sim_call *c)
 {
 	long net_r;
+	if (owner_call(c, &net_r))
+		return net_r;
 	if (c->nr == SYS_uname) /* the whole utsname, not only the node name (pseudo.c) */
 		return shim_host_query(c);
 	if (shim_net_call(c, &net_r)) /* virtual sockets (net.c) */
