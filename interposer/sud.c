@@ -289,3 +289,29 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	shim_self.mask = outer;
 	errno = saved;
 }
+
+/* sigaltstack: the shim's own alternate stack stays, whatever the program
+ * asks.  A program's stack may be too small for the shim's handler (Python's
+ * faulthandler and redis set up a few kilobytes), and the program's own
+ * SA_ONSTACK handlers run just as well on the shim's 128 KiB.  The program
+ * is told what it set. */
+long shim_sigaltstack(const stack_t *ss, stack_t *old)
+{
+	if (!shim_self.armed)
+		return sys2(SYS_sigaltstack, ss, old);
+	if (old) {
+		*old = shim_self.prog_ss;
+		if (!old->ss_sp && !old->ss_size)
+			old->ss_flags = SS_DISABLE;
+	}
+	if (ss) {
+		if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < (size_t)MINSIGSTKSZ)
+			return -ENOMEM;
+		if ((unsigned)ss->ss_flags & ~(SS_DISABLE | (1U << 31) /* SS_AUTODISARM */))
+			return -EINVAL;
+		shim_self.prog_ss = *ss;
+		if (ss->ss_flags & SS_DISABLE)
+			shim_self.prog_ss = (stack_t){ .ss_flags = SS_DISABLE };
+	}
+	return 0;
+}

@@ -171,6 +171,8 @@ long shim_wait_fd(int fd, short events, int64_t deadline)
 		if (r != 0)
 			return 0; /* ready, error or hang-up: let the call report it */
 		long w = shim_park_poll(deadline);
+		if (w == -EINTR && deadline < 0 && shim_sig_restart())
+			continue; /* SA_RESTART: the handlers ran, wait on (sigrestart.c) */
 		if (w < 0)
 			return w;
 		if (w == 0)

@@ -40,7 +40,7 @@ static bool is_quiet(long nr)
 	case SYS_mmap: case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_brk:
 	case SYS_mremap: case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
 	case SYS_access: case SYS_faccessat: case SYS_faccessat2: case SYS_readlink:
-	case SYS_readlinkat: case SYS_getcwd: case SYS_uname: case SYS_sigaltstack:
+	case SYS_readlinkat: case SYS_getcwd: case SYS_uname:
 	case SYS_rt_sigaction: case SYS_getrlimit: case SYS_prlimit64: case SYS_ioctl:
 	case SYS_fcntl: case SYS_getdents64: case SYS_pread64: case SYS_rseq:
 	case SYS_set_robust_list: case SYS_set_tid_address: case SYS_arch_prctl:
@@ -338,6 +338,7 @@ static long dispatch(struct sim_call *c)
 	case SYS_rt_sigaction: return shim_sigaction((int)A(0), (void *)A(1), (void *)A(2));
 	case SYS_rt_sigprocmask: return shim_sigprocmask(c);
 	case SYS_sched_yield: shim_yield(); return 0;
+	case SYS_sigaltstack: return shim_sigaltstack((const stack_t *)A(0), (stack_t *)A(1));
 	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
 	case SYS_prctl:
 		if (A(0) == PR_SET_SYSCALL_USER_DISPATCH || A(0) == PR_SET_TSC)

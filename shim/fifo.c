@@ -43,6 +43,8 @@ static long open_writer(int dirfd, const char *path, int flags, long mode)
 		if (fd != -ENXIO)
 			return fd < 0 ? fd : clear_nonblock(fd);
 		long w = shim_park_poll(-1); /* until another thread changed something */
+		if (w == -EINTR && shim_sig_restart())
+			continue;
 		if (w < 0)
 			return w;
 	}

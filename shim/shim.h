@@ -79,6 +79,7 @@ struct shim_thread {
 	void *altstack;
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
 	bool real_ids;         /* libunwind at work: getpid must be the real one */
+	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
 };
 extern SHIM_TLS struct shim_thread shim_self;
 
@@ -144,6 +145,9 @@ bool shim_masked_wait(struct sim_call *c, long *ret);
 /* shim/fifo.c: open of a named pipe, parked instead of blocking in the
  * kernel.  true with *ret set when the path is a FIFO it handled. */
 bool shim_fifo_open(struct sim_call *c, long *ret);
+/* shim/sigrestart.c: a wait interrupted by a signal: true when every
+ * pending signal had an SA_RESTART handler, which has now run (retry). */
+bool shim_sig_restart(void);
 
 /* shim/block.c */
 struct pollfd;
@@ -167,6 +171,7 @@ int shim_signals_install(void);              /* process: SIGSYS/SIGSEGV handlers
 int shim_sud_rearm(void);                    /* forked child: SUD on again */
 long shim_sigaction(int sig, const void *act, void *old);
 long shim_sigprocmask(struct sim_call *c);
+long shim_sigaltstack(const stack_t *ss, stack_t *old);
 size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n);
 /* shim/thread.c, shim/proc.c */
 long shim_clone(struct sim_call *c);

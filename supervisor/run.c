@@ -190,8 +190,6 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		fprintf(stderr, "simsup: %s seed %llu: %.6fs virtual in %.3fs wall%s%s\n",
 			R.verdict ? "FAIL" : "pass", (unsigned long long)seed, R.now / 1e9, wall / 1e9,
 			R.verdict ? ": " : "", R.why);
-	if (R.verdict && sup_faults_log(&R) && !o->sweep)
-		fprintf(stderr, "simsup: faults before the failure:\n%s", sup_faults_log(&R));
 	if (R.verdict && !o->sweep)
 		/* turn.c printed backtraces as they came; print_logs the logs */
 		sup_report_run(&R, stderr, o->verbosity < 0 ? SUP_REPORT_TAILS : 0);

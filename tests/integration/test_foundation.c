@@ -310,3 +310,18 @@ Test(foundation, io_uring_is_refused_with_enosys)
 	cr_expect(strstr(r.err, "refused io_uring_setup"), "%s", r.err);
 	run_free(&r);
 }
+
+Test(foundation, programs_may_set_their_own_alternate_signal_stack)
+{
+	/* sigaltstack from inside the trap used to fail with EPERM (the
+	 * handler runs on the shim's alternate stack): Python's faulthandler
+	 * refused to start */
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -X faulthandler -c "
+		    "'import faulthandler, signal, os; signal.signal(signal.SIGUSR1, lambda *a: print(\"handled\")); "
+		    "os.kill(os.getpid(), signal.SIGUSR1); print(faulthandler.is_enabled())'");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | handled") && strstr(r.out, "p0 | True"), "%s", r.out);
+	run_free(&r);
+}
