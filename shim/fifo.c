@@ -8,11 +8,10 @@
  * O_NONBLOCK and the thread parks until the other side is there:
  *
  *  - a writer retries while the kernel says ENXIO (no reader yet): exact;
- *  - a reader's non-blocking open succeeds at once, so it waits until the
- *    FIFO has data or a writer has come and gone (poll: POLLIN or POLLHUP).
- *    This is later than the kernel when a writer opens and writes nothing
- *    for a while: a protocol whose writer waits for the reader before its
- *    first write would wait forever here (docs/compatibility.md).
+ *  - a reader's non-blocking open succeeds at once; it then waits while
+ *    the FIFO has no writer, which tee(2) tells without reading anything
+ *    (writer_present).  An anonymous pipe reopened through /dev/fd/N
+ *    (bash's process substitution) never blocks, as in the kernel.
  *
  * O_NONBLOCK is then cleared, so the program gets the blocking fd it asked
  * for.  O_RDWR and O_NONBLOCK opens never block and are not touched.
@@ -22,8 +21,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 
 #include "shim.h"
@@ -50,15 +50,39 @@ static long open_writer(int dirfd, const char *path, int flags, long mode)
 	}
 }
 
+/* Would the kernel let a reader's open return now?  It blocks only while
+ * the FIFO has no writer.  tee(2) of one byte into a scratch pipe tells
+ * without consuming anything: data (> 0), a writer but no data (-EAGAIN),
+ * or neither (0).  Data with no writer left (another reader holds it) is
+ * taken as "go on". */
+static bool writer_present(int fd)
+{
+	int sp[2];
+	if (sys2(SYS_pipe2, sp, O_CLOEXEC | O_NONBLOCK) < 0)
+		return true;
+	long r = sys4(SYS_tee, fd, sp[1], 1, SPLICE_F_NONBLOCK);
+	sys1(SYS_close, sp[0]);
+	sys1(SYS_close, sp[1]);
+	return r != 0;
+}
+
 static long open_reader(int dirfd, const char *path, int flags, long mode)
 {
 	long fd = sys4(SYS_openat, dirfd, path, flags | O_NONBLOCK, mode);
 	if (fd < 0)
 		return fd;
-	long w = shim_wait_fd((int)fd, POLLIN, -1);
-	if (w < 0) {
-		sys1(SYS_close, fd);
-		return w;
+	/* an anonymous pipe reopened through /dev/fd or /proc never blocks */
+	struct statfs sf;
+	if (sys2(SYS_fstatfs, fd, &sf) == 0 && sf.f_type == PIPEFS_MAGIC)
+		return clear_nonblock(fd);
+	while (!writer_present((int)fd)) {
+		long w = shim_park_poll(-1); /* until another thread changed something */
+		if (w == -EINTR && shim_sig_restart())
+			continue;
+		if (w < 0) {
+			sys1(SYS_close, fd);
+			return w;
+		}
 	}
 	return clear_nonblock(fd);
 }

@@ -132,7 +132,8 @@ static void env_add(char ***env, int *n, const char *fmt, ...)
 
 static bool ours(const char *e)
 {
-	return !strncmp(e, "SIMSUP_", 7) || !strncmp(e, "LD_PRELOAD=", 11);
+	return !strncmp(e, "SIMSUP_", 7) || !strncmp(e, "LD_PRELOAD=", 11) ||
+	       !strncmp(e, "PWD=", 4) || !strncmp(e, "OLDPWD=", 7);
 }
 
 /* The environment of a simulated process: simsup's own, minus anything of
@@ -155,6 +156,10 @@ static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_
 			strcat(peers, b);
 		}
 	}
+	char nb[16];
+	/* as a shell started in the storage dir would have it */
+	env_add(&env, &n, "PWD=%s/data/%s", R->view_dir ? R->view_dir : R->run_dir,
+		sup_node_name(R, p->node, nb, sizeof nb));
 	env_add(&env, &n, "SIMSUP_IP=%s", ip);
 	env_add(&env, &n, "SIMSUP_INDEX=%d", ctx->index);
 	env_add(&env, &n, "SIMSUP_BOOT=%d", ctx->boot);
@@ -265,7 +270,7 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 	dup2(in, 0);
 	dup2(out, 1);
 	dup2(errfd, 2);
-	snprintf(path, sizeof path, "%s/data/%s", R->run_dir, name);
+	snprintf(path, sizeof path, "%s/data/%s", R->view_dir ? R->view_dir : R->run_dir, name);
 	if (chdir(path) < 0) {
 		dprintf(2, "simsup: cannot enter %s: %s\n", path, strerror(errno));
 		_exit(127);

@@ -161,6 +161,7 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		return sup_setup_error("--pcap: cannot write %s: %s", path, strerror(errno));
 	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
 	int64_t t0 = wall_ns();
+	R.view_dir = sup_view_enter(run_dir, o->verbosity);
 	for (int i = 0; i < o->procs && !R.done; i++)
 		if (sup_launch(&R, i, err, sizeof err) < 0) {
 			sup_kill_all(&R);

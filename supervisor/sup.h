@@ -86,6 +86,7 @@ struct sup_run {
 	const struct sup_opts *o;
 	uint64_t seed;
 	char *run_dir;
+	const char *view_dir;    /* run_dir as the programs see it (view.c) */
 	const char *lib;         /* libsimsup.so */
 	const char *prog;        /* the servers' program, resolved */
 	int64_t now;
@@ -115,6 +116,10 @@ struct sup_run {
 	struct sup_timer *timers;   /* armed and idle timers of every process (timers.c) */
 	struct sup_net *net;        /* the virtual network (net.c, relay.c), NULL until used */
 };
+
+/* view.c: the run directory at one fixed path for the programs */
+#define SUP_VIEW_DIR "/tmp/.simsup-run"
+const char *sup_view_enter(const char *run_dir, int verbosity);
 
 /* tsc.c */
 void sup_tsc_trap(void);   /* run with rdtsc faulting, as the simulated processes do */

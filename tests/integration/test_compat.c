@@ -202,3 +202,34 @@ Test(compat_programs, std_random_device_follows_the_seed)
 	run_free(&c);
 	free(h);
 }
+
+/* A blocking call interrupted by an SA_RESTART handler went on natively
+ * but ended with EINTR under simsup. */
+Test(compat_programs, sa_restart_handler_restarts_a_blocking_read)
+{
+	char *h = helper("sa_restart");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s", h);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | read: 1 ok handler=1"), "%s", r.out);
+	run_free(&r);
+	free(h);
+}
+
+/* open() of a FIFO blocks in the kernel until the other side opens: it
+ * held the turn and hung until the watchdog. */
+Test(compat_programs, named_pipes_open_without_hanging)
+{
+	need_program("bash");
+	need_program("mkfifo");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- bash -c '"
+		    "mkfifo a; (echo writer-first > a &); cat a; "
+		    "mkfifo b; cat b & echo reader-first > b; wait; "
+		    "mkfifo c; (exec 3>c; sleep 1; echo late-write >&3) & read -r l < c; echo $l; "
+		    "mkfifo d; (: > d &); cat d; echo empty-writer'");
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | writer-first\np0 | reader-first\np0 | late-write\np0 | empty-writer\n"),
+		  "%s", r.out);
+	run_free(&r);
+}
