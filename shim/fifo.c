@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -50,13 +51,16 @@ static long open_writer(int dirfd, const char *path, int flags, long mode)
 	}
 }
 
-/* Would the kernel let a reader's open return now?  It blocks only while
- * the FIFO has no writer.  tee(2) of one byte into a scratch pipe tells
- * without consuming anything: data (> 0), a writer but no data (-EAGAIN),
- * or neither (0).  Data with no writer left (another reader holds it) is
- * taken as "go on". */
+/* Would the kernel have let a reader's open return by now?  It blocks only
+ * until a writer opens.  poll says POLLHUP when a writer came and went
+ * since our open (POLLIN: data); tee(2) of one byte into a scratch pipe
+ * tells, without consuming anything, whether a writer is there now: data
+ * (> 0), a writer but no data (-EAGAIN), or neither (0). */
 static bool writer_present(int fd)
 {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (sys3(SYS_poll, &p, 1, 0) > 0)
+		return true;
 	int sp[2];
 	if (sys2(SYS_pipe2, sp, O_CLOEXEC | O_NONBLOCK) < 0)
 		return true;

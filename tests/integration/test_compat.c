@@ -217,7 +217,9 @@ Test(compat_programs, sa_restart_handler_restarts_a_blocking_read)
 }
 
 /* open() of a FIFO blocks in the kernel until the other side opens: it
- * held the turn and hung until the watchdog. */
+ * held the turn and hung until the watchdog.  An anonymous pipe reopened
+ * through /dev/fd (process substitution) must not wait at all: bash's
+ * `read -t` timed out natively (142) but read the late line here. */
 Test(compat_programs, named_pipes_open_without_hanging)
 {
 	need_program("bash");
@@ -227,9 +229,12 @@ Test(compat_programs, named_pipes_open_without_hanging)
 		    "mkfifo a; (echo writer-first > a &); cat a; "
 		    "mkfifo b; cat b & echo reader-first > b; wait; "
 		    "mkfifo c; (exec 3>c; sleep 1; echo late-write >&3) & read -r l < c; echo $l; "
-		    "mkfifo d; (: > d &); cat d; echo empty-writer'");
+		    "mkfifo d; (: > d &); cat d; echo empty-writer; "
+		    "mkfifo e; (exec 3>e; sleep 2; exec 3>&-) & cat e; echo idle-writer; "
+		    "read -t 1 v < <(sleep 3; echo late); echo read-t $?'");
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
-	cr_expect(strstr(r.out, "p0 | writer-first\np0 | reader-first\np0 | late-write\np0 | empty-writer\n"),
+	cr_expect(strstr(r.out, "p0 | writer-first\np0 | reader-first\np0 | late-write\np0 | empty-writer\n"
+				"p0 | idle-writer\np0 | read-t 142\n"),
 		  "%s", r.out);
 	run_free(&r);
 }
