@@ -37,6 +37,9 @@
  *
  *   simsup --procs 3 --tag role=leader,follower,follower \
  *          --workload 'kvclient {peers}' -- kvstore --role {tag:role} --peers {peers}
+ *
+ * (--tag role=leader,follower works too: the third server, tagged leader
+ * again by the round-robin, finds the first one leading and follows it.)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,6 +48,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -432,6 +436,33 @@ static void drop_silent_followers(void)
 	}
 }
 
+/* Tag values go round-robin (--tag role=leader,follower on three servers
+ * tags p0 and p2 leader): the first server in --peers that was told to lead
+ * leads, and a later one told the same follows it.  Asks each earlier peer
+ * its ROLE, waiting a while for it to start; true if one of them leads. */
+static bool earlier_leader(const char *peers, const char *me)
+{
+	char *list = strdup(peers);
+	bool found = false;
+	for (char *p = strtok(list, ","); p && strcmp(p, me) && !found; p = strtok(NULL, ",")) {
+		for (int tries = 0; tries < 50 && !found; tries++) {
+			int fd = dial_once(p);
+			if (fd < 0) {
+				usleep(100000);
+				continue;
+			}
+			char buf[64] = "";
+			say(fd, "ROLE\n");
+			ssize_t n = read(fd, buf, sizeof buf - 1);
+			found = n > 0 && !strncmp(buf, "leader", 6);
+			close(fd);
+			break;
+		}
+	}
+	free(list);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	const char *role = NULL, *peers = NULL;
@@ -447,9 +478,14 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN); /* a peer that crashed: EPIPE, not death */
 	int leader = !strcmp(role, "leader");
-	ready = leader;
 	char me[64];
 	my_address(me, sizeof me);
+	if (leader && earlier_leader(peers, me)) {
+		printf("kvstore: an earlier server leads already: following it\n");
+		leader = 0;
+		role = "follower";
+	}
+	ready = leader;
 	printf("kvstore: %s at %s\n", role, me);
 	wal_replay();
 	if (leader) {

@@ -275,6 +275,29 @@ _Noreturn void shim_exit_group(int status)
 		sys1(SYS_exit_group, status);
 }
 
+/* A blocking wait is interrupted by signals, as the kernel's: when the
+ * supervisor ends it with -EINTR, an ended child still wins (the kernel
+ * looks for one first); then a signal the program handles ends the wait
+ * with EINTR, or, if its handler has SA_RESTART, runs and the wait goes on;
+ * anything else was a spurious wake-up.  (A SIGALRM handler that kills a
+ * hung child while its parent sits in waitpid is a common timeout.) */
+static long wait_interruptible(const struct sim_req *req, struct sim_rep *rep)
+{
+	for (;;) {
+		struct sim_req rq = *req;
+		long r = shim_request(&rq, NULL, -1, rep);
+		if (r != -EINTR || (req->a[1] & WNOHANG))
+			return r;
+		rq = *req;
+		rq.a[1] |= WNOHANG;
+		r = shim_request(&rq, NULL, -1, rep);
+		if (r != 0)
+			return r;
+		if (shim_sig_deliverable() && !shim_sig_restart())
+			return -EINTR;
+	}
+}
+
 long shim_wait(struct sim_call *c)
 {
 	struct sim_rep rep;
@@ -294,7 +317,7 @@ long shim_wait(struct sim_call *c)
 		if (!(c->a[3] & (WEXITED)))
 			return -EINVAL;
 	}
-	long r = shim_request(&rq, NULL, -1, &rep);
+	long r = wait_interruptible(&rq, &rep);
 	int status = (int)rep.a[0];
 	if (c->nr == SYS_wait4) {
 		if (r > 0 && c->a[1])

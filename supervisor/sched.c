@@ -240,7 +240,8 @@ void sup_signal(struct sup_run *R, struct sup_proc *dst, int sig)
 	for (int i = 0; i < R->nthreads; i++) {
 		struct sup_thread *w = R->threads[i];
 		if (w->proc == dst && (w->state == T_SLEEP || w->state == T_POLL ||
-				       w->state == T_FUTEX || w->state == T_SIGWAIT))
+				       w->state == T_FUTEX || w->state == T_SIGWAIT ||
+				       w->state == T_WAITCHILD))
 			sup_thread_wake(w, -EINTR);
 	}
 }

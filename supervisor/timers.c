@@ -146,7 +146,7 @@ static bool sig_pending(pid_t pid, pid_t tid, int sig)
 static bool interruptible(const struct sup_thread *w)
 {
 	return w->state == T_SLEEP || w->state == T_POLL || w->state == T_FUTEX ||
-	       w->state == T_SIGWAIT;
+	       w->state == T_SIGWAIT || w->state == T_WAITCHILD;
 }
 
 /* Ends the interruptible waits of one thread, or of every thread of p but

@@ -238,3 +238,16 @@ Test(compat_programs, named_pipes_open_without_hanging)
 		  "%s", r.out);
 	run_free(&r);
 }
+
+/* A blocking waitpid was not interrupted by signals at all: the handler ran
+ * only when the child ended, so an alarm-based timeout never fired. */
+Test(compat_programs, signal_interrupts_a_blocking_waitpid)
+{
+	char *h = helper("waitpid_alarm");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s", h);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | waitpid: Interrupted system call after 1s, then reaped"), "%s", r.out);
+	run_free(&r);
+	free(h);
+}

@@ -41,3 +41,20 @@ Test(net_examples, kvstore_same_seed_same_trace_hash_three_times)
 	}
 	cr_expect(first[0], "no trace hash");
 }
+
+Test(net_examples, kvstore_with_the_issues_round_robin_tags)
+{
+	/* --tag role=leader,follower on three servers tags p2 leader too: it
+	 * finds p0 leading and follows it */
+	char *dir = scratch_dir();
+	for (unsigned seed = 1; seed <= 3; seed++) {
+		struct run r;
+		run_sim(&r, "simsup --seed %u --run-dir %s/run --procs 3 --tag role=leader,follower "
+			    "--workload '%s {peers}' -- %s --role {tag:role} --peers {peers}",
+			seed, dir, example("kvclient"), example("kvstore"));
+		cr_expect_eq(r.status, 0, "seed %u: %s", seed, r.err);
+		cr_expect(strstr(r.out, "p2 | kvstore: an earlier server leads already"), "%s", r.out);
+		cr_expect(strstr(r.out, "written through 10.0.1.1, read back from 3 servers: all match"), "%s", r.out);
+		run_free(&r);
+	}
+}
