@@ -231,8 +231,8 @@ int shim_vdso_patch(void)
 	struct {
 		uintptr_t addr;
 		void *target;
-	} todo[N_WANTED];
-	unsigned ntodo = 0, nshort = 0;
+	} site[N_WANTED];
+	unsigned nsites = 0, nshort = 0;
 	uintptr_t base = getauxval(AT_SYSINFO_EHDR);
 	uint64_t all = ~0ULL, oldmask;
 	long r, r2;
@@ -258,10 +258,10 @@ int shim_vdso_patch(void)
 		if (w == N_WANTED)
 			continue;
 		addr = img.bias + sym->st_value;
-		for (k = 0; k < ntodo; k++)
-			if (todo[k].addr == addr)
+		for (k = 0; k < nsites; k++)
+			if (site[k].addr == addr)
 				break;
-		if (k < ntodo)
+		if (k < nsites)
 			continue; /* alias of an address already queued */
 		if (addr < img.map_start || addr + PATCH_LEN > img.map_end)
 			return -ENOEXEC;
@@ -270,12 +270,12 @@ int shim_vdso_patch(void)
 			 * next function.  Count it under its first name only
 			 * (aliases follow, so remember the address). */
 			nshort++;
-			todo[ntodo].addr = addr;
-			todo[ntodo++].target = NULL;
+			site[nsites].addr = addr;
+			site[nsites++].target = NULL;
 			continue;
 		}
-		todo[ntodo].addr = addr;
-		todo[ntodo++].target = wanted[w].target;
+		site[nsites].addr = addr;
+		site[nsites++].target = wanted[w].target;
 	}
 
 	/* Drop what needs no write: too-short functions and, on a second call
@@ -283,15 +283,15 @@ int shim_vdso_patch(void)
 	 * that already hold our jump.  Comparing the bytes instead of keeping
 	 * a "done" flag stays right across fork and exec without bookkeeping. */
 	unsigned n = 0;
-	for (unsigned k = 0; k < ntodo; k++) {
+	for (unsigned k = 0; k < nsites; k++) {
 		uint8_t want[PATCH_LEN];
 
-		if (!todo[k].target)
+		if (!site[k].target)
 			continue;
-		patch_bytes(want, todo[k].target);
-		if (bytes_eq((const volatile uint8_t *)todo[k].addr, want, PATCH_LEN))
+		patch_bytes(want, site[k].target);
+		if (bytes_eq((const volatile uint8_t *)site[k].addr, want, PATCH_LEN))
 			continue;
-		todo[n++] = todo[k];
+		site[n++] = site[k];
 	}
 	vdso_n_short = nshort;
 	vdso_n_patched = n;
@@ -316,9 +316,9 @@ int shim_vdso_patch(void)
 	if (r == 0) {
 		for (unsigned k = 0; k < n; k++) {
 			uint8_t code[PATCH_LEN];
-			volatile uint8_t *dst = (volatile uint8_t *)todo[k].addr;
+			volatile uint8_t *dst = (volatile uint8_t *)site[k].addr;
 
-			patch_bytes(code, todo[k].target);
+			patch_bytes(code, site[k].target);
 			for (int i = 0; i < PATCH_LEN; i++)
 				dst[i] = code[i];
 		}
