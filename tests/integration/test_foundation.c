@@ -352,3 +352,20 @@ Test(foundation, the_run_directory_does_not_change_the_run)
 	}
 	cr_expect_str_eq(h[0], h[1]);
 }
+
+Test(foundation, sendfile_and_receive_timeouts_on_virtual_sockets)
+{
+	need_program("/usr/bin/python3");
+	const char *src = getenv("SIMSUP_SOURCE");
+	struct run r;
+	run_sim(&r, "simsup --seed 2 --procs 2 --servers-may-exit "
+		    "--workload '/usr/bin/python3 %s/tests/integration/scripts/sendfile_client.py {ip:0} {ip:1}' -- "
+		    "sh -c 'if [ $SIMSUP_INDEX = 0 ]; then exec /usr/bin/python3 %s/tests/integration/scripts/sendfile_server.py {ip}; "
+		    "else exec /usr/bin/python3 %s/tests/integration/scripts/quiet_server.py {ip}; fi'",
+		src, src, src);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | sent 1048576"), "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | received 1048576 intact True"), "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | timed out after 2.0 s"), "SO_RCVTIMEO is virtual: %s", r.out);
+	run_free(&r);
+}
