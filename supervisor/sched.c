@@ -162,6 +162,22 @@ static void describe_status(char *buf, size_t n, int status)
  * all have exited the servers are stopped; a server that ends meanwhile
  * fails it.  Without workloads the run lasts until every process ended and
  * each launched one must exit 0 (see main.c). */
+static bool node_alive(struct sup_run *R, int node)
+{
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->node == node && !R->procs[i]->exited)
+			return true;
+	return false;
+}
+
+static bool launched_exited(struct sup_run *R, int node)
+{
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->node == node && R->procs[i]->launched && !R->procs[i]->exited)
+			return false;
+	return true;
+}
+
 static void judge_exit(struct sup_run *R, struct sup_proc *p)
 {
 	char nb[16], how[96];
@@ -171,6 +187,10 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 	sup_node_name(R, p->node, nb, sizeof nb);
 	char kind[64];
 	sup_exit_kind(R, p, kind, sizeof kind);
+	/* A server that daemonizes (its first process exits 0 and leaves a
+	 * child serving) is still up: the node ends with its last process. */
+	if (p->node >= 0 && p->status == 0 && node_alive(R, p->node))
+		return;
 	if ((p->node >= 0 && !R->o->servers_may_exit) || (p->node < 0 && p->status != 0))
 		sup_fail_kind(R, "%s", kind); /* the sup_fail below is reached */
 	if (p->node >= 0) {
@@ -210,8 +230,9 @@ void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)
 		sup_trace_ev(R, p, 0, "killed", "i", "signal", (int64_t)WTERMSIG(status));
 	p->fault_exit = sup_faults_expected_exit(R, p);
 	sup_faults_proc_exited(R, p);
-	if (p->launched && !p->fault_exit)
-		judge_exit(R, p);
+	if (!p->fault_exit && (p->launched || (p->node >= 0 && launched_exited(R, p->node) &&
+						!node_alive(R, p->node))))
+		judge_exit(R, p); /* a launched process, or a daemon's last one */
 	R->gen++;
 	/* a child whose parent is gone is nobody's to wait for */
 	for (int i = 0; i < R->nprocs; i++)
