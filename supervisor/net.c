@@ -287,6 +287,10 @@ static bool port_taken(struct sup_run *R, struct sup_sock *s, uint32_t ip, uint1
 		if (o == s || o->node != s->node || o->type != s->type || o->port != port ||
 		    !overlap(o->ip, ip))
 			continue;
+		/* an IPV6_V6ONLY socket and an IPv4 one share a port, as on
+		 * Linux (redis binds both 0.0.0.0 and :: by default) */
+		if ((s->flags ^ o->flags) & SIM_NBF_V6ONLY)
+			continue;
 		if (listening ? o->state != SS_LISTEN || (s->flags & o->flags & SIM_NBF_REUSEPORT)
 			      : shareable(s, o))
 			continue;
@@ -336,7 +340,8 @@ int sup_net_listeners(struct sup_run *R, int node, uint32_t ip, uint16_t port,
 	int n = 0;
 	for (struct sup_sock *o = N->hash[bucket(node, SOCK_STREAM, port)]; o; o = o->hnext)
 		if (o->node == node && o->type == SOCK_STREAM && o->port == port &&
-		    o->state == SS_LISTEN && (o->ip == 0 || o->ip == ip) && n < max)
+		    o->state == SS_LISTEN && (o->ip == 0 || o->ip == ip) && n < max &&
+		    !(o->flags & SIM_NBF_V6ONLY)) /* every simulated host is IPv4 */
 			out[n++] = o;
 	for (int i = 1; i < n; i++) /* the hash chain's order is creation-reversed: sort by id */
 		for (int j = i; j > 0 && out[j - 1]->id > out[j]->id; j--) {
@@ -354,7 +359,8 @@ struct sup_sock *sup_net_udp_target(struct sup_run *R, int node, uint32_t ip, ui
 	struct sup_sock *best = NULL;
 	for (struct sup_sock *o = N->hash[bucket(node, SOCK_DGRAM, port)]; o; o = o->hnext)
 		if (o->node == node && o->type == SOCK_DGRAM && o->port == port && o->state != SS_DEAD &&
-		    (o->ip == 0 || o->ip == ip) && (!best || o->id < best->id))
+		    (o->ip == 0 || o->ip == ip) && !(o->flags & SIM_NBF_V6ONLY) &&
+		    (!best || o->id < best->id))
 			best = o;
 	return best;
 }

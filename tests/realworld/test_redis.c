@@ -136,3 +136,23 @@ Test(redis, ten_seeds_with_a_crashed_follower_all_pass, .timeout = 300)
 	run_free(&r);
 	scratch_remove(dir);
 }
+
+Test(redis, default_bind_and_daemonize)
+{
+	/* redis binds 0.0.0.0 and :: (IPV6_V6ONLY) on one port by default, and
+	 * --daemonize forks the server off and exits 0: both are a running
+	 * server, not a failure */
+	need_program("redis-server");
+	need_program("redis-cli");
+	char *dir = scratch_dir();
+	struct run r;
+	run_sim(&r, "simsup %s --run-dir %s/run --seed 3 --workload "
+		    "\"sh -c 'sleep 1; redis-cli -h {ip:0} set a 1; redis-cli -h {ip:0} get a'\" "
+		    "-- redis-server --protected-mode no --save '' --appendonly no --daemonize yes",
+		WATCHDOG, dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "w0 | OK\nw0 | 1\n"), "%s", r.out);
+	run_free(&r);
+	scratch_remove(dir);
+	free(dir);
+}
