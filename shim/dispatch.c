@@ -338,6 +338,8 @@ static long dispatch(struct sim_call *c)
 	case SYS_rt_sigaction: return shim_sigaction((int)A(0), (void *)A(1), (void *)A(2));
 	case SYS_rt_sigprocmask: return shim_sigprocmask(c);
 	case SYS_sched_yield: shim_yield(); return 0;
+	case SYS_utimensat: case SYS_futimesat: case SYS_utimes: case SYS_utime:
+		return shim_filetime_set(c);
 	case SYS_sigaltstack: return shim_sigaltstack((const stack_t *)A(0), (stack_t *)A(1));
 	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
 	case SYS_prctl:
@@ -398,6 +400,7 @@ long shim_dispatch(struct sim_call *c)
 	if (c->nr != SYS_clock_gettime && c->nr != SYS_gettimeofday && c->nr != SYS_time)
 		shim_tick(); /* clock reads charge their own tick */
 	long r = dispatch(c);
+	shim_filetime_after(c, r); /* file times in virtual time (filetime.c) */
 	/* Anything but a pure query may have changed what another thread
 	 * waits for (a pipe drained, a file created): parked pollers retry. */
 	if (!is_quiet(c->nr))

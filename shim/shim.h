@@ -172,6 +172,9 @@ int shim_sud_rearm(void);                    /* forked child: SUD on again */
 long shim_sigaction(int sig, const void *act, void *old);
 long shim_sigprocmask(struct sim_call *c);
 long shim_sigaltstack(const stack_t *ss, stack_t *old);
+/* shim/filetime.c */
+void shim_filetime_after(struct sim_call *c, long r);
+long shim_filetime_set(struct sim_call *c);
 size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n);
 /* shim/thread.c, shim/proc.c */
 long shim_clone(struct sim_call *c);

@@ -112,6 +112,11 @@ int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 			return -1;
 		}
+		/* born at the epoch, like everything the programs make in it
+		 * (shim/filetime.c), not at the host's time */
+		struct timespec ts[2] = { { R->o->epoch_ns / 1000000000LL, 0 },
+					  { R->o->epoch_ns / 1000000000LL, 0 } };
+		utimensat(AT_FDCWD, path, ts, 0);
 	}
 	return 0;
 }

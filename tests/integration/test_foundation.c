@@ -369,3 +369,28 @@ Test(foundation, sendfile_and_receive_timeouts_on_virtual_sockets)
 	cr_expect(strstr(r.out, "w0 | timed out after 2.0 s"), "SO_RCVTIMEO is virtual: %s", r.out);
 	run_free(&r);
 }
+
+Test(foundation, file_times_are_virtual_and_git_is_deterministic)
+{
+	need_program("git");
+	const char *src = getenv("SIMSUP_SOURCE");
+	char first[40] = "";
+	for (int i = 0; i < 3; i++) {
+		char dir[] = "/tmp/simsup-git-XXXXXX";
+		cr_assert(mkdtemp(dir));
+		struct run r;
+		run_sim(&r, "simsup --run-dir %s/run --seed 4 -- sh -c '%s/tests/integration/scripts/git-commits.sh; "
+			    "stat -c \"%%n %%y %%z\" repo/file'", dir, src);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cr_expect(strstr(r.out, "p0 | repo/file 2025-01-01 00:00:02.") &&
+			  strstr(r.out, "+0000 2025-01-01 00:00:02."), "times: %s", r.out);
+		if (i == 0)
+			strcpy(first, trace_hash(&r));
+		else
+			cr_expect_str_eq(trace_hash(&r), first, "run %d differs", i + 1);
+		run_free(&r);
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		system(cmd);
+	}
+}
