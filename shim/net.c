@@ -438,3 +438,28 @@ bool shim_net_call(struct sim_call *c, long *ret)
 	}
 	return true;
 }
+
+/* recvmmsg/sendmmsg over a protocol's one-message calls: MSG_WAITFORONE
+ * makes every message after the first non-blocking; an error after some
+ * messages reports the count; a stream's EOF ends a receive. */
+long shim_net_mmsg(struct shim_vsock *v, int fd, struct sim_call *c, bool out, bool stream,
+		   long (*send1)(struct shim_vsock *, int, const struct msghdr *, int),
+		   long (*recv1)(struct shim_vsock *, int, struct msghdr *, int))
+{
+	struct mmsghdr *vec = (struct mmsghdr *)c->a[1];
+	unsigned n = (unsigned)c->a[2];
+	int flags = (int)c->a[3];
+	unsigned i;
+	for (i = 0; i < n; i++) {
+		int f = flags & ~MSG_WAITFORONE;
+		if (i > 0 && (flags & MSG_WAITFORONE))
+			f |= MSG_DONTWAIT;
+		long r = out ? send1(v, fd, &vec[i].msg_hdr, f) : recv1(v, fd, &vec[i].msg_hdr, f);
+		if (r < 0)
+			return i ? (long)i : r;
+		vec[i].msg_len = (unsigned)r;
+		if (stream && !out && r == 0)
+			return (long)i + 1;
+	}
+	return (long)i;
+}

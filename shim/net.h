@@ -122,4 +122,8 @@ long shim_net_getsockopt(struct shim_vsock *v, int fd, int level, int name, void
  * established (or not connecting), 1 still connecting, -errno failed. */
 long shim_tcp_update(struct shim_vsock *v, int fd);
 
+long shim_net_mmsg(struct shim_vsock *v, int fd, struct sim_call *c, bool out, bool stream,
+		   long (*send1)(struct shim_vsock *, int, const struct msghdr *, int),
+		   long (*recv1)(struct shim_vsock *, int, struct msghdr *, int));
+
 #endif

@@ -500,26 +500,6 @@ static long tcp_shutdown(struct shim_vsock *v, int fd, int how)
 
 /* ---- entry ---- */
 
-static long mmsg(struct shim_vsock *v, int fd, struct sim_call *c, bool out)
-{
-	struct mmsghdr *vec = (struct mmsghdr *)c->a[1];
-	unsigned n = (unsigned)c->a[2];
-	int flags = (int)c->a[3];
-	unsigned i;
-	for (i = 0; i < n; i++) {
-		int f = flags & ~MSG_WAITFORONE;
-		if (i > 0 && (flags & MSG_WAITFORONE))
-			f |= MSG_DONTWAIT;
-		long r = out ? tcp_sendmsg(v, fd, &vec[i].msg_hdr, f)
-			     : tcp_recvmsg(v, fd, &vec[i].msg_hdr, f);
-		if (r < 0)
-			return i ? (long)i : r;
-		vec[i].msg_len = (unsigned)r;
-		if (!out && r == 0)
-			return (long)i + 1;
-	}
-	return (long)i;
-}
 
 long shim_tcp_call(struct shim_vsock *v, int fd, struct sim_call *c)
 {
@@ -545,8 +525,8 @@ long shim_tcp_call(struct shim_vsock *v, int fd, struct sim_call *c)
 		return c->nr == SYS_readv ? tcp_recvmsg(v, fd, &mh, 0) : tcp_sendmsg(v, fd, &mh, 0);
 	case SYS_recvmsg: return tcp_recvmsg(v, fd, (struct msghdr *)c->a[1], (int)c->a[2]);
 	case SYS_sendmsg: return tcp_sendmsg(v, fd, (const struct msghdr *)c->a[1], (int)c->a[2]);
-	case SYS_recvmmsg: return mmsg(v, fd, c, false);
-	case SYS_sendmmsg: return mmsg(v, fd, c, true);
+	case SYS_recvmmsg: case SYS_sendmmsg:
+		return shim_net_mmsg(v, fd, c, c->nr == SYS_sendmmsg, true, tcp_sendmsg, tcp_recvmsg);
 	case SYS_sendfile: return tcp_sendfile(v, fd, c);
 	}
 	return -ENOTSUP;

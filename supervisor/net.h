@@ -51,6 +51,7 @@ struct sup_sock {
 	struct sup_dgram *pend, *pend_tail; /* waiting for room in the program's socket */
 	size_t pend_bytes;
 	uint32_t events;          /* epoll mask of end */
+	int64_t last_due;         /* datagrams leave one socket in order */
 };
 
 enum chunk_kind { CH_DATA, CH_FIN, CH_RST, CH_SYNACK };

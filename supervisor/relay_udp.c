@@ -185,6 +185,11 @@ void relay_udp_read(struct sup_run *R, struct sup_sock *s)
 		}
 		sup_pcap_udp(R, d->src_ip, d->sport, d->dst_ip, d->dport, d->data, d->len);
 		int64_t due = R->now + sup_net_latency(R, s->node, to);
+		/* one sender's datagrams arrive in the order sent, as on one
+		 * path (loopback never reorders); loss and reordering are faults */
+		if (due < s->last_due)
+			due = s->last_due;
+		s->last_due = due;
 		sup_trace_ev(R, NULL, 0, "net-udp-send", "iii", "sock", (int64_t)s->id, "bytes",
 			     (int64_t)d->len, "due", due);
 		d->next = N->flight;

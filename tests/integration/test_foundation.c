@@ -394,3 +394,19 @@ Test(foundation, file_times_are_virtual_and_git_is_deterministic)
 		system(cmd);
 	}
 }
+
+Test(foundation, udp_batches_arrive_in_order)
+{
+	const char *src = getenv("SIMSUP_SOURCE");
+	char dir[] = "/tmp/simsup-mmsg-XXXXXX", cmd[512];
+	cr_assert(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "cc -o %s/mmsg %s/tests/integration/scripts/mmsg.c", dir, src);
+	cr_assert_eq(system(cmd), 0);
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s/mmsg", dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | sent 3") && strstr(r.out, "p0 | received 3: one two three"), "%s", r.out);
+	run_free(&r);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	system(cmd);
+}
