@@ -410,3 +410,17 @@ Test(foundation, udp_batches_arrive_in_order)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	system(cmd);
 }
+
+Test(foundation, epollrdhup_peek_and_exclusive_on_virtual_sockets)
+{
+	need_program("/usr/bin/python3");
+	const char *src = getenv("SIMSUP_SOURCE");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --servers-may-exit "
+		    "--workload '/usr/bin/python3 %s/tests/integration/scripts/rdhup.py client {ip:0}' "
+		    "-- /usr/bin/python3 %s/tests/integration/scripts/rdhup.py server {ip}", src, src);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | events [(True, True)]"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | peek b'hello' read b'hello' then b''"), "%s", r.out);
+	run_free(&r);
+}
