@@ -355,7 +355,11 @@ static long dispatch(struct sim_call *c)
 		return shim_timer_call(c);
 	case SYS_uname: case SYS_sysinfo: case SYS_getrusage: case SYS_times:
 		return shim_host_query(c);
-	case SYS_getdents64: return shim_getdents64(c);
+	case SYS_getdents64: {
+		long r = shim_getdents64(c);
+		shim_filetime_dents((int)A(0), (char *)A(1), r);
+		return r;
+	}
 	case SYS_rt_sigsuspend: case SYS_pause: return shim_sigsuspend(c);
 	case SYS_rt_sigtimedwait: return shim_sigtimedwait(c);
 	}

@@ -10,6 +10,12 @@
  * (and statx's birth time) to the host's clock, so the stat family reports
  * ctime and birth time equal to mtime, and atime too (as with noatime).
  *
+ * Inode numbers are the kernel's too, and new files get new ones in every
+ * run (PostgreSQL derives its shared-memory key from one).  On the run
+ * directory's file system the stat family, statx and getdents64 report
+ * virtual inode numbers, handed out by the supervisor in the order the
+ * simulation first sees them, and one fixed device number.
+ *
  * Reachable from the SIGSYS handler: no allocation, gate only.
  */
 #define _GNU_SOURCE
@@ -17,6 +23,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "shim.h"
@@ -66,10 +73,41 @@ static void stamp_parent(int dirfd, const char *path)
 	}
 }
 
+/* The device every simulation shows for the run directory's file system. */
+#define VIRTUAL_DEV_MAJOR 0
+#define VIRTUAL_DEV_MINOR 0x53 /* 'S' */
+
+/* Per process (copied by fork): real inode -> virtual, direct-mapped. */
+static struct {
+	uint64_t ino, vino;
+} ino_cache[1024];
+
+static uint64_t virtual_ino(uint64_t ino)
+{
+	unsigned h = (unsigned)((ino * 0x9e3779b97f4a7c15ULL) >> 54);
+	if (ino_cache[h].ino == ino && ino_cache[h].vino)
+		return ino_cache[h].vino;
+	long v = shim_call(SIM_INODE, (long)ino, 0, 0, 0);
+	if (v <= 0)
+		return ino;
+	ino_cache[h].ino = ino;
+	ino_cache[h].vino = (uint64_t)v;
+	return (uint64_t)v;
+}
+
+static bool on_run_fs(uint64_t dev)
+{
+	return shim_proc.cfg.run_dev && dev == shim_proc.cfg.run_dev;
+}
+
 static void same_times_stat(struct stat *st)
 {
 	st->st_atim = st->st_mtim;
 	st->st_ctim = st->st_mtim;
+	if (on_run_fs(st->st_dev)) {
+		st->st_ino = virtual_ino(st->st_ino);
+		st->st_dev = makedev(VIRTUAL_DEV_MAJOR, VIRTUAL_DEV_MINOR);
+	}
 }
 
 static void same_times_statx(struct statx *sx)
@@ -77,6 +115,30 @@ static void same_times_statx(struct statx *sx)
 	sx->stx_atime = sx->stx_mtime;
 	sx->stx_ctime = sx->stx_mtime;
 	sx->stx_btime = sx->stx_mtime;
+	if (on_run_fs(makedev(sx->stx_dev_major, sx->stx_dev_minor))) {
+		sx->stx_ino = virtual_ino(sx->stx_ino);
+		sx->stx_dev_major = VIRTUAL_DEV_MAJOR;
+		sx->stx_dev_minor = VIRTUAL_DEV_MINOR;
+	}
+}
+
+/* getdents64 of a directory on the run file system: virtual d_ino too, so
+ * that a name's d_ino matches its st_ino. */
+void shim_filetime_dents(int fd, char *buf, long len)
+{
+	struct stat st;
+	if (len <= 0 || sys2(SYS_fstat, fd, &st) < 0 || !on_run_fs(st.st_dev))
+		return;
+	for (long off = 0; off < len;) {
+		struct {
+			uint64_t ino;
+			int64_t off;
+			unsigned short reclen;
+		} *d = (void *)(buf + off);
+		if (d->ino)
+			d->ino = virtual_ino(d->ino);
+		off += d->reclen;
+	}
 }
 
 /* utimensat/futimesat/utimes/utime asking for "now" get virtual now. */

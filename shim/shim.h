@@ -175,6 +175,7 @@ long shim_sigaltstack(const stack_t *ss, stack_t *old);
 /* shim/filetime.c */
 void shim_filetime_after(struct sim_call *c, long r);
 long shim_filetime_set(struct sim_call *c);
+void shim_filetime_dents(int fd, char *buf, long len);
 size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n);
 /* shim/thread.c, shim/proc.c */
 long shim_clone(struct sim_call *c);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -110,6 +111,7 @@ static void free_run(struct sup_run *R)
 	sup_events_free(R);
 	sup_timers_free(R);
 	sup_faults_free(R);
+	sup_inodes_free(R);
 	sup_timeline_free(R);
 	sup_net_free(R);
 }
@@ -162,6 +164,9 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
 	int64_t t0 = wall_ns();
 	R.view_dir = sup_view_enter(run_dir, o->verbosity);
+	struct stat rst;
+	if (stat(run_dir, &rst) == 0)
+		R.run_dev = rst.st_dev;
 	for (int i = 0; i < o->procs && !R.done; i++)
 		if (sup_launch(&R, i, err, sizeof err) < 0) {
 			sup_kill_all(&R);

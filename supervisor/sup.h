@@ -87,6 +87,8 @@ struct sup_run {
 	uint64_t seed;
 	char *run_dir;
 	const char *view_dir;    /* run_dir as the programs see it (view.c) */
+	uint64_t run_dev;        /* st_dev of run_dir: its inodes are virtual */
+	struct sup_inodes *inodes; /* view.c */
 	const char *lib;         /* libsimsup.so */
 	const char *prog;        /* the servers' program, resolved */
 	int64_t now;
@@ -120,6 +122,10 @@ struct sup_run {
 /* view.c: the run directory at one fixed path for the programs */
 #define SUP_VIEW_DIR "/tmp/.simsup-run"
 const char *sup_view_enter(const char *run_dir, int verbosity);
+/* The virtual number of an inode of the run directory's file system:
+ * numbered in the order the simulation first asks, from 1000. */
+int64_t sup_inode(struct sup_run *R, uint64_t ino);
+void sup_inodes_free(struct sup_run *R);
 
 /* tsc.c */
 void sup_tsc_trap(void);   /* run with rdtsc faulting, as the simulated processes do */

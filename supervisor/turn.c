@@ -238,6 +238,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.ncpu = SUP_VIRTUAL_CPUS;
 	cfg.preempt = R->o->preempt_permille;
 	cfg.trace_calls = R->o->verbosity >= 2;
+	cfg.run_dev = R->run_dev;
 	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
 	cfg.node_seed = (R->seed ^ 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1)) +
 			(uint64_t)p->boot * 0xbf58476d1ce4e5b9ULL;
@@ -515,6 +516,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		}
+		case SIM_INODE:
+			reply(R, t, sup_inode(R, (uint64_t)a[0]), NULL);
+			parked = false;
+			break;
 		case SIM_SIGWAIT:
 			t->state = T_SIGWAIT;
 			t->deadline = a[0];

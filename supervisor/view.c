@@ -10,13 +10,14 @@
  * SUP_VIEW_DIR, and starts the programs there.  The supervisor itself
  * keeps using the real path, which stays valid in the namespace.  Without
  * the privilege to do so, programs see the real path, and a warning says
- * so once.
+ * so once.  Each run also gets a fresh System V IPC namespace and /dev/shm.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +33,15 @@ const char *sup_view_enter(const char *run_dir, int verbosity)
 			goto fallback;
 		in_ns = true;
 	}
+	/* a fresh System V IPC namespace per run: segment and semaphore ids
+	 * start from the same place every time, and nothing an earlier run
+	 * left behind (a killed PostgreSQL's segments) is visible */
+	unshare(CLONE_NEWIPC);
+	/* and a fresh /dev/shm (POSIX shared memory and semaphores), for the
+	 * same reasons */
+	while (umount2("/dev/shm", MNT_DETACH) == 0)
+		;
+	mount("simsup-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	if (mkdir(SUP_VIEW_DIR, 0755) < 0 && errno != EEXIST)
 		goto fallback;
 	while (umount2(SUP_VIEW_DIR, MNT_DETACH) == 0) /* an earlier run's view */
@@ -45,4 +55,62 @@ fallback:
 			"a fixed view needs root (mount namespace): %s\n", run_dir, strerror(errno));
 	warned = true;
 	return run_dir;
+}
+
+/* ---- inode numbers ---- */
+
+struct sup_inodes {
+	uint64_t *ino;   /* open addressing: real inode (0: empty) */
+	int64_t *vino;
+	size_t cap, n;
+};
+
+int64_t sup_inode(struct sup_run *R, uint64_t ino)
+{
+	struct sup_inodes *T = R->inodes;
+	if (!ino)
+		return 0;
+	if (!T) {
+		T = R->inodes = calloc(1, sizeof *T);
+		if (!T)
+			abort();
+	}
+	if ((T->n + 1) * 2 > T->cap) {
+		struct sup_inodes old = *T;
+		T->cap = old.cap ? 2 * old.cap : 1024;
+		T->ino = calloc(T->cap, sizeof *T->ino);
+		T->vino = calloc(T->cap, sizeof *T->vino);
+		if (!T->ino || !T->vino)
+			abort();
+		T->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.ino[i]) {
+				size_t h = (size_t)(old.ino[i] * 0x9e3779b97f4a7c15ULL) & (T->cap - 1);
+				while (T->ino[h])
+					h = (h + 1) & (T->cap - 1);
+				T->ino[h] = old.ino[i];
+				T->vino[h] = old.vino[i];
+				T->n++;
+			}
+		free(old.ino);
+		free(old.vino);
+	}
+	size_t h = (size_t)(ino * 0x9e3779b97f4a7c15ULL) & (T->cap - 1);
+	while (T->ino[h] && T->ino[h] != ino)
+		h = (h + 1) & (T->cap - 1);
+	if (!T->ino[h]) {
+		T->ino[h] = ino;
+		T->vino[h] = 1000 + (int64_t)T->n++;
+	}
+	return T->vino[h];
+}
+
+void sup_inodes_free(struct sup_run *R)
+{
+	if (!R->inodes)
+		return;
+	free(R->inodes->ino);
+	free(R->inodes->vino);
+	free(R->inodes);
+	R->inodes = NULL;
 }

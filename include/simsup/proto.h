@@ -95,6 +95,8 @@ enum sim_op {
 	SIM_NET_RESOLVE,   /* a0=0: payload is a host name, ret: ip|-ENOENT.  a0=1: a1=ip,
 	                      ret 0|-ENOENT, rep.a holds its name (NUL-terminated) */
 	SIM_NET_FLUSH,     /* relay what is queued now (a datagram pair was full). ret 0 */
+	SIM_INODE,         /* a0=inode number on the run directory's file system.
+	                      ret: its virtual number (first seen, first numbered) */
 	SIM_OP_MAX
 };
 
@@ -146,6 +148,7 @@ struct sim_config {
 	int32_t trace_calls; /* 1: report every intercepted call to the trace (-vv) */
 	char lib[512];      /* absolute path of libsimsup.so, for exec */
 	uint64_t node_seed; /* the same for every image of one node and boot (boot_id) */
+	uint64_t run_dev;   /* st_dev of the run directory's file system (0: unknown) */
 };
 
 /* ---- network ---- */

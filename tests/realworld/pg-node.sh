@@ -1,0 +1,11 @@
+#!/bin/sh
+# pg-node.sh IP: initdb (once) and postgres in the storage dir, as user
+# postgres, listening on IP (tests/realworld/test_postgres.c).
+set -e
+B=/usr/lib/postgresql/15/bin
+chown postgres . 2>/dev/null || true
+if [ ! -d pgdata ]; then
+  su postgres -s /bin/sh -c "$B/initdb -D pgdata -A trust -U postgres >initdb.log 2>&1"
+  echo "host all all 0.0.0.0/0 trust" >> pgdata/pg_hba.conf
+fi
+exec su postgres -s /bin/sh -c "exec $B/postgres -D pgdata -c listen_addresses=$1 -c unix_socket_directories= -c fsync=on"
