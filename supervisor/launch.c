@@ -95,6 +95,9 @@ int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 	char path[4096];
 	if (reuse_run_dir(R->run_dir, err, errlen) < 0)
 		return -1;
+	/* mkdtemp makes it 0700; servers that drop privileges (postgres, nginx
+	 * workers) must still reach their storage dir */
+	chmod(R->run_dir, 0755);
 	const char *sub[] = { "", "/data", "/logs" };
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s%s", R->run_dir, sub[i]);
