@@ -29,6 +29,15 @@
 #include "net.h"
 #include "pcap.h"
 
+/* Wakes the parked pollers that could see this: those of one node. */
+static void changed(struct sup_run *R, int node)
+{
+	if (node == NET_NODE_NONE)
+		R->gen++;
+	else
+		sup_node_changed(R, node);
+}
+
 static void dir_flush(struct sup_run *R, struct sup_conn *c, int d);
 
 /* ---- epoll ---- */
@@ -168,7 +177,7 @@ void relay_read(struct sup_run *R, struct sup_conn *c, int side)
 		ssize_t n = recv(c->end[side], buf, want < 65536 ? want : 65536, MSG_DONTWAIT);
 		if (n > 0) {
 			relay_push(R, c, side, CH_DATA, buf, (size_t)n);
-			R->gen++; /* room in the writer's buffer */
+			changed(R, c->node[side]); /* room in the writer's buffer */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -226,7 +235,7 @@ static void deliver_reset(struct sup_run *R, struct sup_conn *c, int to, int err
 	relay_close_end(R, c, to);
 	if (c->state == C_SYN)
 		c->state = C_ESTAB; /* decided: maybe_done may finish it */
-	R->gen++;
+	changed(R, c->node[to]);
 }
 
 /* The SYN-ACK reaches the connecting side: the connect is over. */
@@ -251,7 +260,7 @@ static void established(struct sup_run *R, struct sup_conn *c)
 	c->state = C_ESTAB;
 	trace_conn(R, c, "net-established", 0, -1, -1);
 	relay_conn_events(R, c, 0);
-	R->gen++;
+	changed(R, c->node[0]);
 }
 
 /* A data chunk could not go to side `to`: its program has closed, and TCP
@@ -294,7 +303,7 @@ static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 				ch->off += (uint32_t)n;
 				dir->inflight -= (size_t)n;
 				trace_conn(R, c, "net-deliver", to, n, -1);
-				R->gen++;
+				changed(R, c->node[to]);
 				if (ch->off < ch->len)
 					continue;
 			} else if (n < 0 && errno == EINTR) {
@@ -314,7 +323,7 @@ static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 			if (c->end[to] >= 0)
 				shutdown(c->end[to], SHUT_WR);
 			trace_conn(R, c, "net-eof", to, -1, -1);
-			R->gen++;
+			changed(R, c->node[to]);
 		} else if (ch->kind == CH_RST) {
 			deliver_reset(R, c, to, (int)ch->len);
 		} else if (ch->kind == CH_SYNACK) {
@@ -341,7 +350,7 @@ static void fail_connect(struct sup_run *R, struct sup_conn *c, int err)
 	relay_close_end(R, c, 0);
 	c->state = C_ESTAB;
 	maybe_done(R, c);
-	R->gen++;
+	changed(R, c->node[0]);
 }
 
 /* An unanswered SYN is sent again after 1, 2, 4, ... 32 s; after the sixth
@@ -374,7 +383,7 @@ static int connect_into(struct sup_run *R, struct sup_conn *c, struct sup_sock *
 	sup_trace_ev(R, NULL, 0, "net-syn", "ii", "conn", (int64_t)c->id, "listener", (int64_t)l->id);
 	sup_pcap_tcp(R, c->ip[1], c->port[1], c->ip[0], c->port[0], NULL, 0, SUP_PCAP_SYN);
 	relay_push(R, c, 1, CH_SYNACK, NULL, 0);
-	R->gen++; /* the listener is readable */
+	changed(R, c->node[1]); /* the listener is readable */
 	return 0;
 }
 

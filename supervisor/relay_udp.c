@@ -120,7 +120,7 @@ static void udp_due(struct sup_run *R, void *arg)
 		trace_dgram(R, "net-udp-drop", d, "port unreachable");
 	} else {
 		trace_dgram(R, "net-udp-deliver", d, NULL);
-		R->gen++;
+		sup_node_changed(R, d->to);
 	}
 	free(d);
 }
@@ -141,7 +141,7 @@ void relay_udp_flush(struct sup_run *R, struct sup_sock *s)
 			trace_dgram(R, "net-udp-drop", d, "port unreachable");
 		else {
 			trace_dgram(R, "net-udp-deliver", d, NULL);
-			R->gen++;
+			sup_node_changed(R, d->to);
 		}
 		free(d);
 	}
@@ -161,7 +161,7 @@ void relay_udp_read(struct sup_run *R, struct sup_sock *s)
 			continue;
 		if (n < 0)
 			return;
-		R->gen++; /* room in the sender's buffer */
+		sup_node_changed(R, s->node); /* room in the sender's buffer */
 		if (n < (ssize_t)sizeof h || h.magic != SIM_DGRAM_MAGIC || !sup_net_autobind(R, s))
 			continue;
 		uint32_t dst = h.ip ? h.ip : 0x7f000001;

@@ -345,7 +345,7 @@ static bool eligible(struct sup_run *R, const struct sup_thread *t)
 	if (R->faults && sup_node_of(R, t->proc->node)->paused)
 		return false;
 	return t->state == T_RUNNABLE || t->state == T_HELLO ||
-	       (t->state == T_POLL && t->gen_seen < R->gen);
+	       (t->state == T_POLL && t->gen_seen < sup_gen_of(R, t->proc->node));
 }
 
 bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self)

@@ -80,6 +80,7 @@ struct sup_node {
 	bool stopping;           /* graceful reboot under way */
 	bool paused;             /* not scheduled (pause fault) */
 	int64_t restart_delay;   /* graceful: recovery delay once stopped */
+	uint64_t gen;            /* changes on this node pollers may see (with R->gen) */
 };
 
 struct sup_run {
@@ -172,6 +173,17 @@ bool sup_try_wait(struct sup_run *R, struct sup_thread *w);
 void sup_reap(struct sup_run *R);
 void sup_signal(struct sup_run *R, struct sup_proc *dst, int sig);
 struct sup_node *sup_node_of(struct sup_run *R, int node);
+/* Parked pollers retry once something they could see changed: anything
+ * (R->gen) or anything on their own node.  A thread's own calls change only
+ * its node's kernel objects; the relay changes the node it delivers to. */
+static inline uint64_t sup_gen_of(struct sup_run *R, int node)
+{
+	return R->gen + sup_node_of(R, node)->gen;
+}
+static inline void sup_node_changed(struct sup_run *R, int node)
+{
+	sup_node_of(R, node)->gen++;
+}
 /* events.c: timed events in virtual time, fired in (time, creation) order.
  * An event's callback may schedule more events and wake threads.  The
  * returned handle is valid until the event fires or the run ends. */

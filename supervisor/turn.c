@@ -387,7 +387,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		const int64_t *a = m->rq.a;
 		bool parked = true;
 		if (m->rq.flags & SIM_REQ_DIRTY)
-			R->gen++;
+			sup_node_changed(R, t->proc->node);
 		switch (m->rq.op) {
 		case SIM_HELLO:
 			if (a[0] != SIM_PROTO_VERSION) {
@@ -402,16 +402,16 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_YIELD:
 			sup_thread_wake(t, 0);
-			R->gen++;
+			sup_node_changed(R, t->proc->node);
 			break;
 		case SIM_SLEEP:
 			t->state = T_SLEEP;
 			t->deadline = a[0];
-			R->gen++;
+			sup_node_changed(R, t->proc->node);
 			break;
 		case SIM_POLL:
 			t->state = T_POLL;
-			t->gen_seen = R->gen;
+			t->gen_seen = sup_gen_of(R, t->proc->node);
 			t->deadline = a[0];
 			break;
 		case SIM_FUTEX_WAIT:
