@@ -28,6 +28,8 @@ const char *sup_view_enter(const char *run_dir, int verbosity)
 {
 	static bool in_ns, warned;
 	if (!in_ns) {
+		if (geteuid() != 0)
+			errno = EPERM;
 		if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			goto fallback;
