@@ -79,18 +79,31 @@ static void stamp_parent(int dirfd, const char *path)
 
 /* Per process (copied by fork): real inode -> virtual, direct-mapped. */
 static struct {
-	uint64_t ino, vino;
+	uint64_t ino, born, vino;
 } ino_cache[1024];
 
-static uint64_t virtual_ino(uint64_t ino)
+/* A file is its inode number and its birth time: the kernel reuses the
+ * numbers of removed files, at moments that differ between runs, and a
+ * new file with an old number must still get a new virtual one. */
+static uint64_t birth(int dirfd, const char *path, int flags)
 {
-	unsigned h = (unsigned)((ino * 0x9e3779b97f4a7c15ULL) >> 54);
-	if (ino_cache[h].ino == ino && ino_cache[h].vino)
+	struct statx sx;
+	if (sys5(SYS_statx, dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_BTIME, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_BTIME))
+		return 0;
+	return (uint64_t)sx.stx_btime.tv_sec * 1000000000ULL + sx.stx_btime.tv_nsec;
+}
+
+static uint64_t virtual_ino(uint64_t ino, uint64_t born)
+{
+	unsigned h = (unsigned)(((ino ^ born) * 0x9e3779b97f4a7c15ULL) >> 54);
+	if (ino_cache[h].ino == ino && ino_cache[h].born == born && ino_cache[h].vino)
 		return ino_cache[h].vino;
-	long v = shim_call(SIM_INODE, (long)ino, 0, 0, 0);
+	long v = shim_call(SIM_INODE, (long)ino, (long)born, 0, 0);
 	if (v <= 0)
 		return ino;
 	ino_cache[h].ino = ino;
+	ino_cache[h].born = born;
 	ino_cache[h].vino = (uint64_t)v;
 	return (uint64_t)v;
 }
@@ -100,23 +113,23 @@ static bool on_run_fs(uint64_t dev)
 	return shim_proc.cfg.run_dev && dev == shim_proc.cfg.run_dev;
 }
 
-static void same_times_stat(struct stat *st)
+static void same_times_stat(struct stat *st, int dirfd, const char *path, int flags)
 {
 	st->st_atim = st->st_mtim;
 	st->st_ctim = st->st_mtim;
 	if (on_run_fs(st->st_dev)) {
-		st->st_ino = virtual_ino(st->st_ino);
+		st->st_ino = virtual_ino(st->st_ino, birth(dirfd, path, flags));
 		st->st_dev = makedev(VIRTUAL_DEV_MAJOR, VIRTUAL_DEV_MINOR);
 	}
 }
 
-static void same_times_statx(struct statx *sx)
+static void same_times_statx(struct statx *sx, int dirfd, const char *path, int flags)
 {
 	sx->stx_atime = sx->stx_mtime;
 	sx->stx_ctime = sx->stx_mtime;
 	sx->stx_btime = sx->stx_mtime;
 	if (on_run_fs(makedev(sx->stx_dev_major, sx->stx_dev_minor))) {
-		sx->stx_ino = virtual_ino(sx->stx_ino);
+		sx->stx_ino = virtual_ino(sx->stx_ino, birth(dirfd, path, flags));
 		sx->stx_dev_major = VIRTUAL_DEV_MAJOR;
 		sx->stx_dev_minor = VIRTUAL_DEV_MINOR;
 	}
@@ -134,9 +147,11 @@ void shim_filetime_dents(int fd, char *buf, long len)
 			uint64_t ino;
 			int64_t off;
 			unsigned short reclen;
+			unsigned char type;
+			char name[];
 		} *d = (void *)(buf + off);
 		if (d->ino)
-			d->ino = virtual_ino(d->ino);
+			d->ino = virtual_ino(d->ino, birth(fd, d->name, AT_SYMLINK_NOFOLLOW));
 		off += d->reclen;
 	}
 }
@@ -241,16 +256,17 @@ void shim_filetime_after(struct sim_call *c, long r)
 		stamp_parent((int)A(2), (const char *)A(3));
 		break;
 	case SYS_stat: case SYS_lstat:
-		same_times_stat((struct stat *)A(1));
+		same_times_stat((struct stat *)A(1), AT_FDCWD, (const char *)A(0),
+				c->nr == SYS_lstat ? AT_SYMLINK_NOFOLLOW : 0);
 		break;
 	case SYS_fstat:
-		same_times_stat((struct stat *)A(1));
+		same_times_stat((struct stat *)A(1), (int)A(0), "", AT_EMPTY_PATH);
 		break;
 	case SYS_newfstatat:
-		same_times_stat((struct stat *)A(2));
+		same_times_stat((struct stat *)A(2), (int)A(0), (const char *)A(1), (int)A(3));
 		break;
 	case SYS_statx:
-		same_times_statx((struct statx *)A(4));
+		same_times_statx((struct statx *)A(4), (int)A(0), (const char *)A(1), (int)A(2));
 		break;
 	}
 }

@@ -123,9 +123,10 @@ struct sup_run {
 /* view.c: the run directory at one fixed path for the programs */
 #define SUP_VIEW_DIR "/tmp/.simsup-run"
 const char *sup_view_enter(const char *run_dir, int verbosity);
-/* The virtual number of an inode of the run directory's file system:
- * numbered in the order the simulation first asks, from 1000. */
-int64_t sup_inode(struct sup_run *R, uint64_t ino);
+/* The virtual number of an inode (and birth time: numbers are reused) of
+ * the run directory's file system: numbered in the order the simulation
+ * first asks, from 1000. */
+int64_t sup_inode(struct sup_run *R, uint64_t ino, uint64_t born);
 void sup_inodes_free(struct sup_run *R);
 
 /* tsc.c */

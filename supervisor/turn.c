@@ -517,7 +517,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		}
 		case SIM_INODE:
-			reply(R, t, sup_inode(R, (uint64_t)a[0]), NULL);
+			reply(R, t, sup_inode(R, (uint64_t)a[0], (uint64_t)a[1]), NULL);
 			parked = false;
 			break;
 		case SIM_SIGWAIT:

@@ -63,11 +63,12 @@ fallback:
 
 struct sup_inodes {
 	uint64_t *ino;   /* open addressing: real inode (0: empty) */
+	uint64_t *born;  /* and its birth time: numbers are reused */
 	int64_t *vino;
 	size_t cap, n;
 };
 
-int64_t sup_inode(struct sup_run *R, uint64_t ino)
+int64_t sup_inode(struct sup_run *R, uint64_t ino, uint64_t born)
 {
 	struct sup_inodes *T = R->inodes;
 	if (!ino)
@@ -81,27 +82,32 @@ int64_t sup_inode(struct sup_run *R, uint64_t ino)
 		struct sup_inodes old = *T;
 		T->cap = old.cap ? 2 * old.cap : 1024;
 		T->ino = calloc(T->cap, sizeof *T->ino);
+		T->born = calloc(T->cap, sizeof *T->born);
 		T->vino = calloc(T->cap, sizeof *T->vino);
-		if (!T->ino || !T->vino)
+		if (!T->ino || !T->born || !T->vino)
 			abort();
 		T->n = 0;
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.ino[i]) {
-				size_t h = (size_t)(old.ino[i] * 0x9e3779b97f4a7c15ULL) & (T->cap - 1);
+				size_t h = (size_t)((old.ino[i] ^ old.born[i]) * 0x9e3779b97f4a7c15ULL) &
+					   (T->cap - 1);
 				while (T->ino[h])
 					h = (h + 1) & (T->cap - 1);
 				T->ino[h] = old.ino[i];
+				T->born[h] = old.born[i];
 				T->vino[h] = old.vino[i];
 				T->n++;
 			}
 		free(old.ino);
+		free(old.born);
 		free(old.vino);
 	}
-	size_t h = (size_t)(ino * 0x9e3779b97f4a7c15ULL) & (T->cap - 1);
-	while (T->ino[h] && T->ino[h] != ino)
+	size_t h = (size_t)((ino ^ born) * 0x9e3779b97f4a7c15ULL) & (T->cap - 1);
+	while (T->ino[h] && (T->ino[h] != ino || T->born[h] != born))
 		h = (h + 1) & (T->cap - 1);
 	if (!T->ino[h]) {
 		T->ino[h] = ino;
+		T->born[h] = born;
 		T->vino[h] = 1000 + (int64_t)T->n++;
 	}
 	return T->vino[h];
@@ -112,6 +118,7 @@ void sup_inodes_free(struct sup_run *R)
 	if (!R->inodes)
 		return;
 	free(R->inodes->ino);
+	free(R->inodes->born);
 	free(R->inodes->vino);
 	free(R->inodes);
 	R->inodes = NULL;

@@ -95,7 +95,8 @@ enum sim_op {
 	SIM_NET_RESOLVE,   /* a0=0: payload is a host name, ret: ip|-ENOENT.  a0=1: a1=ip,
 	                      ret 0|-ENOENT, rep.a holds its name (NUL-terminated) */
 	SIM_NET_FLUSH,     /* relay what is queued now (a datagram pair was full). ret 0 */
-	SIM_INODE,         /* a0=inode number on the run directory's file system.
+	SIM_INODE,         /* a0=inode number on the run directory's file system,
+	                      a1=its birth time (ns; 0 unknown).
 	                      ret: its virtual number (first seen, first numbered) */
 	SIM_OP_MAX
 };
