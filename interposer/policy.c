@@ -13,12 +13,20 @@
  * any handler exists (DESIGN.md §3).  It is also not a sandbox: it refuses
  * only what would break the simulation, not what is dangerous.
  *
+ * The second filter here, the escape guard, is the one exception, and
+ * narrow: it kills only a process that makes a call of
+ * include/simsup/escape.h's list without the mark the shim's gate puts on
+ * it, which no image running with the shim ever does.
+ *
  * Runs in the launcher (libseccomp allocates), never in the shim.
  */
 #include "policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+
+#include "simsup/escape.h"
 
 /*
  * The refused calls, one X(name, errno, why) per line.  The list is the one
@@ -157,10 +165,10 @@ static int policy_set_load_attrs(scmp_filter_ctx ctx)
 	return seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 }
 
-int sup_policy_load(void)
+static int build_and_load(int (*build)(scmp_filter_ctx *))
 {
 	scmp_filter_ctx ctx;
-	int rc = sup_policy_build(&ctx);
+	int rc = build(&ctx);
 
 	if (rc < 0)
 		return rc;
@@ -169,6 +177,11 @@ int sup_policy_load(void)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return rc;
+}
+
+int sup_policy_load(void)
+{
+	return build_and_load(sup_policy_build);
 }
 
 int sup_policy_export(int fd)
@@ -181,4 +194,63 @@ int sup_policy_export(int fd)
 	rc = seccomp_export_pfc(ctx, fd);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/*
+ * The escape guard (include/simsup/escape.h): x86-64 only, since the mark
+ * lives in r9, the sixth argument register of the syscall instruction.  A
+ * process that enters the kernel through the i386 or x32 ABI without the
+ * shim is not caught; no program on this platform does that by default.
+ */
+enum guard_rule { ANY, WRITEFD, OPENW };
+
+static int guard_add(scmp_filter_ctx ctx, int nr, enum guard_rule rule)
+{
+	const uint32_t kill = SCMP_ACT_KILL_PROCESS;
+	const struct scmp_arg_cmp unmarked = SCMP_A5_64(SCMP_CMP_NE, SIM_GATE_MARK);
+
+	if (rule == ANY)
+		return seccomp_rule_add(ctx, kill, nr, 1, unmarked);
+	if (rule == WRITEFD) /* ld.so reports its own errors on fd 2 */
+		return seccomp_rule_add(ctx, kill, nr, 2, SCMP_A0_64(SCMP_CMP_NE, 2), unmarked);
+	/* OPENW: any flag that writes or creates; the flags are open's second
+	 * argument and openat's third */
+	static const unsigned flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC };
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < sizeof flags / sizeof *flags; i++) {
+		struct scmp_arg_cmp f = nr == SCMP_SYS(open)
+						? SCMP_A1_32(SCMP_CMP_MASKED_EQ, flags[i], flags[i])
+						: SCMP_A2_32(SCMP_CMP_MASKED_EQ, flags[i], flags[i]);
+		rc = seccomp_rule_add(ctx, kill, nr, 2, f, unmarked);
+	}
+	return rc;
+}
+
+int sup_guard_build(scmp_filter_ctx *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int rc;
+
+	*out = NULL;
+	if (ctx == NULL)
+		return -ENOMEM;
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+#define SUP_GUARD_ADD_RULE(name, rule)                                        \
+	if (rc == 0)                                                          \
+		rc = guard_add(ctx, SCMP_SYS(name), rule);
+	SIM_ESCAPE_CALLS(SUP_GUARD_ADD_RULE)
+#undef SUP_GUARD_ADD_RULE
+	if (rc < 0) {
+		seccomp_release(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+int sup_guard_load(void)
+{
+	return build_and_load(sup_guard_build);
 }

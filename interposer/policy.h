@@ -30,4 +30,11 @@ const char *sup_policy_describe(void);
  * debugging.  Returns 0 or -errno. */
 int sup_policy_export(int fd);
 
+/* The escape guard (include/simsup/escape.h): a second filter that kills a
+ * process making one of the listed calls without the mark of the shim's
+ * gate, i.e. a process running without the shim.  x86-64 only.  Load it
+ * after sup_policy_load(), in the launcher's child.  Returns 0 or -errno. */
+int sup_guard_build(scmp_filter_ctx *out);
+int sup_guard_load(void);
+
 #endif

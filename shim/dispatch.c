@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include <linux/capability.h>
+
 #include "shim.h"
 
 #define A(i) (c->a[i])
@@ -213,6 +215,24 @@ static long pgrp_call(struct sim_call *c)
 	return -ENOSYS;
 }
 
+/* capget/capset name a thread by pid in their header (libcap-ng and
+ * setpriv pass getpid()): the kernel needs a real one, and capset accepts
+ * only the caller, which 0 names. */
+static long cap_call(struct sim_call *c)
+{
+	struct __user_cap_header_struct *h = (struct __user_cap_header_struct *)A(0);
+	if (!h)
+		return pass(c);
+	int v = h->pid;
+	long r = v == 0 || v == shim_proc.cfg.vpid || v == shim_self.vtid ? 0 : pid_to_real(v);
+	if (r < 0)
+		return -ESRCH;
+	h->pid = (int)r;
+	long ret = pass(c);
+	h->pid = v;
+	return ret;
+}
+
 static long refuse(struct sim_call *c, const char *what, long err)
 {
 	shim_refuse(c->nr, what);
@@ -291,6 +311,7 @@ static long dispatch(struct sim_call *c)
 	case SYS_gettid: return shim_self.vtid;
 	case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: case SYS_setpgid: case SYS_setsid:
 		return pgrp_call(c);
+	case SYS_capget: case SYS_capset: return cap_call(c);
 	case SYS_getrandom:
 		shim_random_fill((void *)A(0), (size_t)A(1));
 		return A(1);

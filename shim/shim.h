@@ -78,7 +78,7 @@ struct shim_thread {
 	int *clear_tid;       /* CLONE_CHILD_CLEARTID address, for join */
 	void *altstack;
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
-	bool real_ids;         /* libunwind at work: getpid must be the real one */
+	bool real_ids;         /* libunwind at work: its calls go to the kernel untouched (sud.c) */
 	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
 };
 extern SHIM_TLS struct shim_thread shim_self;

@@ -18,9 +18,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy.h"
+#include "shim.h"
 #include "sup.h"
 
 extern char **environ;
@@ -79,8 +81,8 @@ static int reuse_run_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	char path[4096];
-	const char *sub[] = { "data", "logs", "trace.jsonl" };
-	for (int i = 0; i < 3; i++) {
+	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so" };
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
 		if (sup_remove_tree(path) < 0) {
 			snprintf(err, errlen, "cannot clear %s: %s", path, strerror(errno));
@@ -122,6 +124,71 @@ int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 		utimensat(AT_FDCWD, path, ts, 0);
 	}
 	return 0;
+}
+
+/* Whether uid/gid may open path for reading, as the kernel's mode bits
+ * decide (no ACLs, no supplementary groups): the shim must be reachable by
+ * whatever user a program switches to.  uid (uid_t)-1: any other user. */
+bool sup_readable_by(const char *path, uid_t uid, gid_t gid)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *s = buf;; s++) {
+		if (*s && *s != '/')
+			continue;
+		bool last = !*s;
+		char c = *s;
+		*s = 0;
+		struct stat st;
+		if (stat(buf[0] ? buf : "/", &st) < 0)
+			return false;
+		mode_t need = last ? S_IROTH : S_IXOTH;
+		mode_t bits = st.st_uid == uid ? st.st_mode >> 6 : st.st_gid == gid ? st.st_mode >> 3 : st.st_mode;
+		if (uid != 0 && !(bits & need))
+			return false;
+		if (last)
+			return true;
+		*s = c;
+	}
+}
+
+/*
+ * The shim as every user can load it.  A program that switches to another
+ * user (su postgres, a worker dropping root) loads libsimsup.so again as
+ * that user; from a checkout under a 0700 directory (/root) it cannot, and
+ * its image would run without the shim (the escape guard then stops it).
+ * Only root can switch users (the policy's no_new_privs neutralizes setuid
+ * programs), so only a root run needs this: the shim is linked, or else
+ * copied, into the run directory (0755), and preloaded from there, under
+ * the path the programs see it by.
+ */
+const char *sup_shim_for_all(struct sup_run *R, char *buf, size_t len)
+{
+	char path[4096];
+	if (geteuid() != 0 || sup_readable_by(R->lib, (uid_t)-1, (gid_t)-1))
+		return R->lib;
+	snprintf(path, sizeof path, "%s/libsimsup.so", R->run_dir);
+	unlink(path);
+	if (link(R->lib, path) < 0) {
+		int in = open(R->lib, O_RDONLY | O_CLOEXEC);
+		int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		char b[65536];
+		ssize_t n = 0;
+		while (in >= 0 && out >= 0 && (n = read(in, b, sizeof b)) > 0)
+			if (write(out, b, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+		if (in < 0 || out < 0 || n < 0)
+			return R->lib;
+	}
+	chmod(path, 0644);
+	snprintf(buf, len, "%s/libsimsup.so", R->view_dir ? R->view_dir : R->run_dir);
+	return buf;
 }
 
 static void env_add(char ***env, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -288,12 +355,16 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 	if (sock == SIM_FD_MIN ? fcntl(sock, F_SETFD, 0) < 0 : dup2(sock, SIM_FD_MIN) < 0)
 		_exit(127);
 	int r = sup_policy_load();
+	if (r == 0)
+		r = sup_guard_load();
 	if (r < 0) {
 		dprintf(2, "simsup: cannot load the seccomp policy: %s\n", strerror(-r));
 		_exit(127);
 	}
-	execve(path_exec, argv, env);
-	dprintf(2, "simsup: cannot execute %s: %s\n", path_exec, strerror(errno));
+	/* through the shim's gate, which marks it: the escape guard kills an
+	 * unmarked execve (include/simsup/escape.h) */
+	long e = shim_syscall6(SYS_execve, (long)path_exec, (long)argv, (long)env, 0, 0, 0);
+	dprintf(2, "simsup: cannot execute %s: %s\n", path_exec, strerror((int)-e));
 	_exit(127);
 }
 
@@ -301,6 +372,7 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 {
 	struct sup_proc *p = sup_proc_new(R, node, NULL);
 	p->launched = true;
+	p->awaiting_hello = true;
 	bool workload = node < 0;
 	struct sup_expand_ctx ctx = { .opts = R->o, .index = workload ? -1 - node : node,
 				      .workload = workload, .boot = p->boot };

@@ -164,6 +164,8 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
 	int64_t t0 = wall_ns();
 	R.view_dir = sup_view_enter(run_dir, o->verbosity);
+	char shim[4096];
+	R.lib = sup_shim_for_all(&R, shim, sizeof shim);
 	struct stat rst;
 	if (stat(run_dir, &rst) == 0)
 		R.run_dev = rst.st_dev;

@@ -68,6 +68,7 @@ struct sup_proc {
 	uint64_t nforks;
 	char name[64];           /* the program (basename), for reports */
 	char exec_path[256];     /* an exec in progress */
+	bool awaiting_hello;     /* its current image has not said hello yet */
 	char *backtrace;         /* the shim's backtrace of its crash or watchdog, malloc'd */
 	int64_t start_ns;        /* virtual time it was created (/proc/<pid>/stat) */
 	int next_timer_id;       /* timer_create ids, per process (timers.c) */
@@ -259,6 +260,8 @@ void sup_timers_free(struct sup_run *R);
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);
 int sup_remove_tree(const char *path); /* never follows symlinks */
+bool sup_readable_by(const char *path, uid_t uid, gid_t gid);
+const char *sup_shim_for_all(struct sup_run *R, char *buf, size_t len);
 int sup_check_placeholders(const struct sup_opts *o, char *err, size_t errlen);
 
 /* trace.c */

@@ -72,6 +72,52 @@ static int death_status(struct sup_proc *p)
 	return SIGKILL;
 }
 
+/* The real uid and gid of a process that is dying or dead but not reaped. */
+static bool proc_ids(pid_t pid, uid_t *uid, gid_t *gid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	int got = 0;
+	unsigned v;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "Uid: %u", &v) == 1)
+			*uid = v, got |= 1;
+		else if (sscanf(line, "Gid: %u", &v) == 1)
+			*gid = v, got |= 2;
+	}
+	fclose(f);
+	return got == 3;
+}
+
+/* An image that never said hello and died by SIGSYS ran without the shim:
+ * the escape guard (include/simsup/escape.h) stopped it at its first call
+ * outside the simulation.  Fails the run with one line naming it and why. */
+static int image_died(struct sup_run *R, struct sup_proc *p)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	bool ids = p->awaiting_hello && p->pid > 0 && proc_ids(p->pid, &uid, &gid);
+	int st = death_status(p);
+	if (!p->awaiting_hello || st != SIGSYS)
+		return st;
+	char nb[16], why[512];
+	const char *prog = p->exec_path[0] ? p->exec_path : p->name;
+	if (ids && !sup_readable_by(R->lib, uid, gid))
+		snprintf(why, sizeof why, "%s is not readable by uid %u, which the program switched to",
+			 R->lib, (unsigned)uid);
+	else
+		snprintf(why, sizeof why, "the loader did not preload %s (see the log of %s)", R->lib,
+			 sup_node_name(R, p->node, nb, sizeof nb));
+	sup_trace_ev(R, p, 0, "escape", "s", "program", prog);
+	sup_fail_kind(R, "ran without the shim");
+	sup_fail(R, "%s pid %d (%s) ran without the shim and was stopped at its first call "
+		 "outside the simulation: %s", nb, p->vpid, prog, why);
+	return st;
+}
+
 static void watchdog(struct sup_run *R, struct sup_thread *t)
 {
 	char nb[16];
@@ -154,7 +200,7 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 				memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
 		if (n <= 0) {
 			if (!t->proc->exited)
-				sup_proc_exited(R, t->proc, death_status(t->proc));
+				sup_proc_exited(R, t->proc, image_died(R, t->proc));
 			else
 				sup_thread_dead(R, t);
 			return 0;
@@ -373,6 +419,7 @@ static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct m
 static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m)
 {
 	snprintf(t->proc->exec_path, sizeof t->proc->exec_path, "%.255s", m->payload);
+	t->proc->awaiting_hello = true;
 	reply(R, t, 0, NULL);
 }
 
@@ -397,6 +444,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 				sup_fail(R, "shim and supervisor versions differ");
 				break;
 			}
+			t->proc->awaiting_hello = false;
 			send_config(R, t);
 			parked = false;
 			break;
@@ -478,6 +526,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_EXEC_FAILED:
 			t->proc->exec_path[0] = 0;
+			t->proc->awaiting_hello = false;
 			reply(R, t, 0, NULL);
 			parked = false;
 			break;

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/io_uring.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "simsup/escape.h"
 
 #define X32_BIT 0x40000000u
 #define RET_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
@@ -197,4 +199,73 @@ Test(policy, holds_after_exec)
 
 	cr_assert_eq(sup_policy_load(), 0);
 	cr_expect_eq(run_child("/bin/sh", argv), 0);
+}
+
+/* ---- the escape guard ---- */
+
+static int export_guard(int fd)
+{
+	scmp_filter_ctx ctx;
+	int rc = sup_guard_build(&ctx);
+
+	cr_assert_eq(rc, 0, "sup_guard_build: %s", strerror(-rc));
+	rc = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	return rc;
+}
+
+static uint32_t guard_verdict(int nr, uint64_t a0, uint64_t a2, uint64_t a5)
+{
+	static struct sock_filter prog[8192];
+	size_t n = capture(export_guard, (char *)prog, sizeof(prog));
+	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64,
+				  .args = { a0, 0, a2, 0, 0, a5 } };
+
+	return bpf_run(prog, n / sizeof(prog[0]), &d);
+}
+
+#define KILL SECCOMP_RET_KILL_PROCESS
+
+Test(guard, kills_unmarked_escape_calls)
+{
+	cr_expect_eq(guard_verdict(SYS_socket, 2, 0, 0), KILL);
+	cr_expect_eq(guard_verdict(SYS_clock_nanosleep, 0, 0, 0), KILL);
+	cr_expect_eq(guard_verdict(SYS_execve, 0, 0, 0), KILL);
+	cr_expect_eq(guard_verdict(SYS_write, 1, 0, 0), KILL);
+	cr_expect_eq(guard_verdict(SYS_openat, AT_FDCWD, O_WRONLY | O_CREAT, 0), KILL);
+	cr_expect_eq(guard_verdict(SYS_openat, AT_FDCWD, O_RDWR, 0), KILL);
+	/* the mark's halves must both match */
+	cr_expect_eq(guard_verdict(SYS_socket, 2, 0, SIM_GATE_MARK & 0xffffffffu), KILL);
+	cr_expect_eq(guard_verdict(SYS_socket, 2, 0, SIM_GATE_MARK ^ (1ULL << 40)), KILL);
+}
+
+Test(guard, allows_marked_calls_and_the_loader)
+{
+	cr_expect_eq(guard_verdict(SYS_socket, 2, 0, SIM_GATE_MARK), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_write, 1, 0, SIM_GATE_MARK), SECCOMP_RET_ALLOW);
+	/* ld.so's own calls, before any shim exists */
+	cr_expect_eq(guard_verdict(SYS_write, 2, 0, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_writev, 2, 0, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_openat, AT_FDCWD, O_RDONLY | O_CLOEXEC, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_mmap, 0, 0, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_read, 3, 0, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(guard_verdict(SYS_exit_group, 0, 0, 0), SECCOMP_RET_ALLOW);
+}
+
+/* The kernel never reads r9 for a marked call: every call in the list
+ * takes five arguments or fewer (mmap, futex, sendto, recvfrom and the like
+ * cannot be marked). */
+Test(guard, marks_only_calls_of_five_arguments_or_fewer)
+{
+	static const int six[] = { SYS_mmap, SYS_futex, SYS_sendto, SYS_recvfrom, SYS_pselect6,
+				   SYS_epoll_pwait, SYS_splice, SYS_copy_file_range, SYS_pwritev2,
+				   SYS_preadv2, SYS_process_vm_readv, SYS_mbind };
+	static const int listed[] = {
+#define LISTED(name, rule) SYS_##name,
+		SIM_ESCAPE_CALLS(LISTED)
+#undef LISTED
+	};
+	for (size_t i = 0; i < sizeof six / sizeof *six; i++)
+		for (size_t j = 0; j < sizeof listed / sizeof *listed; j++)
+			cr_expect_neq(six[i], listed[j], "syscall %d takes six arguments", six[i]);
 }
