@@ -32,6 +32,12 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-[ -d build ] || meson setup build --buildtype=debugoptimized >/dev/null
+if [ ! -d build ]; then
+	meson setup build --buildtype=debugoptimized >/dev/null
+elif [ "${1:-}" = test ]; then
+	# a build/ configured before the test packages were installed (the
+	# demo first, say) has no tests: look again for what is now there
+	meson setup --reconfigure build >/dev/null
+fi
 ninja -C build >/dev/null
 echo "setup: built build/supervisor/simsup"

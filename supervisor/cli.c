@@ -38,6 +38,7 @@ enum {
 	OPT_SEED,
 	OPT_TIME_LIMIT,
 	OPT_RUN_DIR,
+	OPT_KEEP,
 	OPT_EPOCH,
 	OPT_CHECK_DET,
 	OPT_TICK,
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "time-limit", required_argument, NULL, OPT_TIME_LIMIT },
 	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "epoch", required_argument, NULL, OPT_EPOCH },
 	{ "check-determinism", no_argument, NULL, OPT_CHECK_DET },
 	{ "tick", required_argument, NULL, OPT_TICK },
@@ -116,7 +118,8 @@ static const char usage_text[] =
 "                        repeated)\n"
 "  --time-limit DUR      virtual time the run may last (default 24h)\n"
 "  --run-dir DIR         directory for the run's logs and traces\n"
-"                        (default: a fresh directory)\n"
+"                        (default: a fresh directory, removed after a pass)\n"
+"  --keep                keep the run directory of a passing run\n"
 "  --epoch TIME          virtual wall-clock time at the start: SECONDS or\n"
 "                        @SECONDS since 1970, YYYY-MM-DD or\n"
 "                        YYYY-MM-DDTHH:MM:SSZ, in UTC\n"
@@ -715,6 +718,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_CHECK_DET: o->check_determinism = true; return 0;
 	case OPT_TAG: return opt_tag(o, arg, err, n);
 	case OPT_RUN_DIR: return opt_run_dir(o, arg, err, n);
+	case OPT_KEEP: o->keep = true; return 0;
 	case OPT_WORKLOAD: return opt_workload(o, arg, err, n);
 	case OPT_REBOOT: return opt_list(&o->reboots, &o->nreboots, "--reboot", arg, err, n);
 	case OPT_PARTITION:

@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int runs = o.check_determinism ? 2 : 1;
-	char hash[2][33], *first_dir = NULL;
+	char hash[2][33], *dirs[2] = { NULL, NULL };
 	int verdict = 0;
 	time_t started = time(NULL);
 	struct sup_result res0 = { 0 };
@@ -208,12 +208,9 @@ int main(int argc, char **argv)
 		verdict |= v;
 		if (o.verbosity >= 0)
 			fprintf(stderr, "simsup: trace hash %s\n", hash[i]);
-		if (i == 0) {
+		if (i == 0)
 			res0 = res;
-			first_dir = dir;
-		} else {
-			free(dir);
-		}
+		dirs[i] = dir;
 	}
 	if (runs == 2 && strcmp(hash[0], hash[1])) {
 		fprintf(stderr, "simsup: NOT DETERMINISTIC: seed %llu gave trace hashes %s and %s\n",
@@ -229,11 +226,20 @@ int main(int argc, char **argv)
 			(unsigned long long)seed, hash[0]);
 	}
 	int status = verdict ? 1 : 0;
-	if (write_single_outputs(&o, argc, argv, prog_abs, seed, first_dir, &res0, verdict, started) < 0)
+	if (write_single_outputs(&o, argc, argv, prog_abs, seed, dirs[0], &res0, verdict, started) < 0)
 		status = 2;
 	if (verdict)
 		print_replay(argc, argv, seed);
-	free(first_dir);
+	/* a fresh directory of a passing run goes: a nightly job of many
+	 * commands would fill its disk.  A failure's stays for its report. */
+	if (status == 0 && !o.keep && !o.run_dir) {
+		for (int i = 0; i < runs; i++)
+			sup_remove_tree(dirs[i]);
+		if (o.verbosity >= 0)
+			fprintf(stderr, "simsup: removed the run dir (--keep keeps it)\n");
+	}
+	free(dirs[0]);
+	free(dirs[1]);
 	free(lib);
 	free(prog_abs);
 	sup_cli_free(&o);

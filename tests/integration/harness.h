@@ -41,6 +41,47 @@ static inline char *example(const char *name)
 	return p;
 }
 
+/*
+ * Everything a test process makes on disk (simsup's run directories, its
+ * captured output, scratch directories) goes under one directory of its
+ * own, removed when the process exits: the suite leaves /tmp as it found
+ * it, passing or failing.  Criterion runs each test in its own process.
+ */
+static char *harness_tmp_dir;
+
+static inline void harness_tmp_remove(void)
+{
+	char *cmd;
+	if (harness_tmp_dir && asprintf(&cmd, "rm -rf '%s'", harness_tmp_dir) > 0) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", harness_tmp_dir);
+		free(cmd);
+	}
+}
+
+static inline const char *test_tmp(void)
+{
+	if (!harness_tmp_dir) {
+		static char d[] = "/tmp/simsup-test-XXXXXX";
+		cr_assert(mkdtemp(d), "mkdtemp");
+		chmod(d, 0755); /* servers that drop privileges reach their run dirs */
+		harness_tmp_dir = d;
+		atexit(harness_tmp_remove);
+	}
+	return harness_tmp_dir;
+}
+
+/* A fresh directory under test_tmp(), named PREFIX-XXXXXX; every one of a
+ * prefix has the same length, so runs of one seed in different
+ * directories hash alike. */
+static inline char *test_dir(const char *prefix)
+{
+	char *d;
+	cr_assert(asprintf(&d, "%s/%s-XXXXXX", test_tmp(), prefix) > 0);
+	cr_assert(mkdtemp(d), "mkdtemp");
+	return d;
+}
+
 static inline char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -63,17 +104,20 @@ static inline char *slurp(const char *path)
  * binary.  Returns the exit status. */
 static inline int run_sim(struct run *r, const char *fmt, ...)
 {
-	char *cmd, *full, outp[] = "/tmp/simsup-test-out-XXXXXX", errp[] = "/tmp/simsup-test-err-XXXXXX";
+	char *cmd, *full, outp[4096], errp[4096];
 	va_list ap;
 	va_start(ap, fmt);
 	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
 	va_end(ap);
+	snprintf(outp, sizeof outp, "%s/out-XXXXXX", test_tmp());
+	snprintf(errp, sizeof errp, "%s/err-XXXXXX", test_tmp());
 	int of = mkstemp(outp), ef = mkstemp(errp);
 	cr_assert(of >= 0 && ef >= 0);
 	close(of);
 	close(ef);
-	cr_assert(asprintf(&full, "simsup() { \"%s\" \"$@\"; }; %s >%s 2>%s", simsup_bin(), cmd, outp,
-			   errp) > 0);
+	/* simsup's own run directories land in test_tmp() too */
+	cr_assert(asprintf(&full, "export TMPDIR='%s'; simsup() { \"%s\" \"$@\"; }; %s >%s 2>%s",
+			   test_tmp(), simsup_bin(), cmd, outp, errp) > 0);
 	int st = system(full);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r->out = slurp(outp);

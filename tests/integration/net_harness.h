@@ -10,9 +10,7 @@
 /* A fresh directory for --run-dir (the trace is read from it). */
 static inline char *scratch_dir(void)
 {
-	char *d = strdup("/tmp/simsup-net-XXXXXX");
-	cr_assert(mkdtemp(d), "mkdtemp");
-	return d;
+	return test_dir("net");
 }
 
 /* The number after `label` in text, or -1. */

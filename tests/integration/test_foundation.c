@@ -238,10 +238,10 @@ static void nothing_outlives(const char *sig)
 {
 	int n = 100000 + getpid() % 50000;
 	char *cmd;
-	cr_assert(asprintf(&cmd, "\"%s\" -q --procs 2 --seed 1 -- sh -c 'sleep $((100000+%d)) & while :; do :; done' "
+	cr_assert(asprintf(&cmd, "TMPDIR=%s \"%s\" -q --procs 2 --seed 1 -- sh -c 'sleep $((100000+%d)) & while :; do :; done' "
 			   ">/dev/null 2>&1 & sleep 1; kill -%s $!; sleep 1; "
 			   "pgrep -f 'sleep [%d]%05d' >/dev/null && echo LEFT || echo CLEAN",
-			   simsup_bin(), n - 100000, sig, n / 100000, n % 100000) > 0);
+			   test_tmp(), simsup_bin(), n - 100000, sig, n / 100000, n % 100000) > 0);
 	FILE *f = popen(cmd, "r");
 	char out[64] = "";
 	cr_assert(f);

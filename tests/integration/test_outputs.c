@@ -244,3 +244,36 @@ Test(outputs, pcap_shows_the_conversation)
 	free(d);
 	free(flaky);
 }
+
+/* The run dir simsup printed ("run dir X"), or "". */
+static const char *printed_run_dir(const struct run *r)
+{
+	static char d[4096];
+	d[0] = 0;
+	const char *p = r->err ? strstr(r->err, "run dir ") : NULL;
+	if (p)
+		sscanf(p + 8, "%4095s", d);
+	return d;
+}
+
+Test(outputs, a_passing_run_removes_its_fresh_run_dir_unless_kept)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- true");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(printed_run_dir(&r)[0] && access(printed_run_dir(&r), F_OK) != 0, "%s", r.err);
+	cr_expect(strstr(r.err, "simsup: removed the run dir (--keep keeps it)"), "%s", r.err);
+	run_free(&r);
+	run_sim(&r, "simsup --seed 1 --keep -- true");
+	cr_expect(access(printed_run_dir(&r), F_OK) == 0, "--keep: %s", r.err);
+	run_free(&r);
+	run_sim(&r, "simsup --seed 1 -- false");
+	cr_expect_eq(r.status, 1);
+	cr_expect(access(printed_run_dir(&r), F_OK) == 0, "a failure's run dir goes: %s", r.err);
+	run_free(&r);
+	char *d = test_dir("given");
+	run_sim(&r, "simsup --seed 1 --run-dir %s/run -- true", d);
+	cr_expect(access(printed_run_dir(&r), F_OK) == 0, "--run-dir: %s", r.err);
+	run_free(&r);
+	free(d);
+}

@@ -24,13 +24,10 @@ static inline char *source_file(const char *name)
 	return p;
 }
 
-/* A fresh directory for --run-dir; every one has the same length, so
- * runs of one seed in different directories hash alike. */
+/* A fresh directory for --run-dir (harness.h's test_dir). */
 static inline char *scratch_dir(void)
 {
-	char *d = strdup("/tmp/simsup-rw-XXXXXX");
-	cr_assert(mkdtemp(d), "mkdtemp");
-	return d;
+	return test_dir("rw");
 }
 
 static inline void scratch_remove(const char *dir)
