@@ -426,6 +426,7 @@ long shim_dispatch(struct sim_call *c)
 		shim_tick(); /* clock reads charge their own tick */
 	long r = dispatch(c);
 	shim_filetime_after(c, r); /* file times in virtual time (filetime.c) */
+	shim_storage_after(c, r);  /* durability points, if power can fail (storage.c) */
 	/* Anything but a pure query may have changed what another thread
 	 * waits for (a pipe drained, a file created): parked pollers retry. */
 	if (!is_quiet(c->nr))

@@ -39,6 +39,7 @@ enum {
 	OPT_TIME_LIMIT,
 	OPT_RUN_DIR,
 	OPT_KEEP,
+	OPT_DURABILITY,
 	OPT_EPOCH,
 	OPT_CHECK_DET,
 	OPT_TICK,
@@ -79,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
+	{ "durability", required_argument, NULL, OPT_DURABILITY },
 	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "chaos", optional_argument, NULL, OPT_CHAOS },
 	{ "chaos-duration", required_argument, NULL, OPT_CHAOS_DURATION },
@@ -131,8 +133,10 @@ static const char usage_text[] =
 "  --workload 'CMD ARGS' also run CMD ARGS as a workload (client) process;\n"
 "                        repeatable, up to 255\n"
 "  --reboot SPEC         reboot a server: at=DUR,proc=N,kind=graceful|crash|\n"
-"                        wipe|pause[,down=DUR][,grace=DUR]; repeatable\n"
+"                        wipe|pause|power[,down=DUR][,grace=DUR]; repeatable\n"
 "                        (docs/faults.md)\n"
+"  --durability SPEC     what a power loss keeps: ext4|posix[,commit=DUR]\n"
+"                        [,expire=DUR] (default ext4,commit=5s,expire=30s)\n"
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
 "                        halves|ring|bridge|oneway:A>B; repeatable\n"
 "  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
@@ -721,6 +725,10 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_KEEP: o->keep = true; return 0;
 	case OPT_WORKLOAD: return opt_workload(o, arg, err, n);
 	case OPT_REBOOT: return opt_list(&o->reboots, &o->nreboots, "--reboot", arg, err, n);
+	case OPT_DURABILITY:
+		free(o->durability);
+		o->durability = strdup(arg);
+		return 0;
 	case OPT_PARTITION:
 		return opt_list(&o->partitions, &o->npartitions, "--partition", arg, err, n);
 	case OPT_CHAOS:
@@ -834,6 +842,7 @@ void sup_cli_free(struct sup_opts *o)
 	for (int i = 0; i < o->nworkloads; i++)
 		free(o->workloads[i]);
 	free(o->workloads);
+	free(o->durability);
 	for (int i = 0; i < o->nreboots; i++)
 		free(o->reboots[i]);
 	free(o->reboots);

@@ -6,7 +6,8 @@
  * grace period, then kill), crash (the node's whole process tree killed at
  * once, none of its code runs), wipe (crash, then its storage dir emptied
  * without following symlinks), pause (its threads are not scheduled for a
- * while).  After the recovery delay the node starts again from the same
+ * while), power (crash, then the storage dir rolled back to what was durable:
+ * storage.c, power.c).  After the recovery delay the node starts again from the same
  * command line with the same IP and boot+1.  Network faults are kept here as
  * a matrix of cut links that the relay consults (sup_fault_link_cut).
  */
@@ -21,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "faults.h"
+#include "storage.h"
 #include "sup.h"
 
 /* ---- the faults' random stream ---- */
@@ -40,7 +42,7 @@ static void note(struct sup_run *R, const char *kind, int node, const char *fmt,
 static void note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
 {
 	struct sup_faults *F = R->faults;
-	char detail[160], nb[16] = "";
+	char detail[640], nb[16] = "";
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
@@ -156,10 +158,18 @@ static void do_reboot(struct sup_run *R, const struct reboot *rb)
 	switch (rb->kind) {
 	case K_CRASH:
 	case K_WIPE:
+	case K_POWER:
 		nd->down = true;
 		kill_node(R, rb->node);
-		if (rb->kind == K_WIPE)
+		if (rb->kind == K_WIPE) {
 			wipe(R, rb->node);
+			sup_storage_wiped(R, rb->node);
+		}
+		if (rb->kind == K_POWER) {
+			char what[1024];
+			sup_storage_power(R, rb->node, R->faults->rng, what, sizeof what);
+			note(R, "power-rollback", rb->node, "%s", what);
+		}
 		sup_event_at(R, R->now + rb->down, restart_ev, arg);
 		break;
 	case K_GRACEFUL:

@@ -11,7 +11,9 @@
 
 #include "sup.h"
 
-enum kind { K_GRACEFUL, K_CRASH, K_WIPE, K_PAUSE, K_NKINDS };
+/* K_POWER last: its weight is 0 unless asked for, and swarm() draws only
+ * for kinds with a weight, so runs without it keep their streams */
+enum kind { K_GRACEFUL, K_CRASH, K_WIPE, K_PAUSE, K_POWER, K_NKINDS };
 extern const char *const fault_kind_names[];
 
 struct reboot {

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "faults.h"
+#include "storage.h"
 
-const char *const fault_kind_names[] = { "graceful", "crash", "wipe", "pause" };
+const char *const fault_kind_names[] = { "graceful", "crash", "wipe", "pause", "power" };
 
 /* ---- parsing ---- */
 
@@ -94,7 +95,7 @@ static int take_reboot(void *vctx, const char *k, const char *v, char *err, size
 				c->have_kind = true;
 				return 0;
 			}
-		snprintf(err, errlen, "kind=%s: expected graceful, crash, wipe or pause", v);
+		snprintf(err, errlen, "kind=%s: expected graceful, crash, wipe, pause or power", v);
 		return -1;
 	}
 	snprintf(err, errlen, "unknown key %s (at, proc, kind, down, grace)", k);
@@ -290,7 +291,7 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 				i++;
 			if (i == K_NKINDS || weight < 0) {
 				snprintf(err, errlen, "kinds=%s: expected KIND:WEIGHT+... with kinds "
-					 "graceful, crash, wipe, pause", v);
+					 "graceful, crash, wipe, pause, power", v);
 				return -1;
 			}
 			w[i] = weight;
@@ -339,6 +340,22 @@ int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 	for (int i = 0; i < o->nclocks; i++)
 		if (fault_parse_clock(o->clocks[i], o->procs, &cf, err, errlen) < 0)
 			return -1;
+	struct sup_durability d;
+	if (o->durability && sup_durability_parse(o->durability, &d, err, errlen) < 0)
+		return -1;
 	return 0;
+}
+
+/* Whether this run can lose power: --reboot kind=power, or power among the
+ * chaos kinds.  Only then is storage tracked (storage.c). */
+bool sup_faults_power_possible(const struct sup_opts *o)
+{
+	char err[256];
+	struct reboot r;
+	struct chaos c;
+	for (int i = 0; i < o->nreboots; i++)
+		if (fault_parse_reboot(o->reboots[i], o->procs, &r, err, sizeof err) == 0 && r.kind == K_POWER)
+			return true;
+	return o->chaos && fault_parse_chaos(o->chaos, &c, err, sizeof err) == 0 && c.weight[K_POWER] > 0;
 }
 

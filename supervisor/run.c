@@ -18,6 +18,7 @@
 
 #include "pcap.h"
 #include "report.h"
+#include "storage.h"
 #include "sup.h"
 #include "timeline.h"
 
@@ -111,6 +112,7 @@ static void free_run(struct sup_run *R)
 	sup_events_free(R);
 	sup_timers_free(R);
 	sup_faults_free(R);
+	sup_storage_free(R);
 	sup_inodes_free(R);
 	sup_timeline_free(R);
 	sup_net_free(R);
@@ -166,6 +168,16 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	R.view_dir = sup_view_enter(run_dir, o->verbosity);
 	char shim[4096];
 	R.lib = sup_shim_for_all(&R, shim, sizeof shim);
+	if (sup_faults_power_possible(o)) {
+		struct sup_durability d;
+		if (o->durability)
+			sup_durability_parse(o->durability, &d, err, sizeof err); /* checked in main */
+		else
+			sup_durability_default(&d);
+		int rc = sup_storage_start(&R, &d);
+		if (rc < 0)
+			return sup_setup_error("cannot track storage in %s/durable: %s", run_dir, strerror(-rc));
+	}
 	struct stat rst;
 	if (stat(run_dir, &rst) == 0)
 		R.run_dev = rst.st_dev;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "storage.h"
 #include "sup.h"
 
 /* ---- PRNG (xoshiro256**), seeded by splitmix64 ---- */
@@ -439,6 +440,7 @@ int sup_run_loop(struct sup_run *R)
 		sup_event_fire_due(R);
 		if (R->done)
 			break;
+		sup_storage_catch_up(R); /* writeback ticks (storage.c), if tracked */
 		struct sup_thread *t = pick(R);
 		if (!t) {
 			int64_t next = sup_next_wakeup(R, NULL);

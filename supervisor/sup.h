@@ -114,6 +114,7 @@ struct sup_run {
 	int64_t slice_end;          /* the turn holder's time slice ends (SUP_QUANTUM_NS) */
 	struct sup_events *events;  /* timed events (events.c) */
 	struct sup_faults *faults;  /* faults.c, NULL without fault options */
+	struct sup_storage *storage; /* storage.c, NULL unless a power loss can happen */
 	char kind[64];              /* the failure's kind, for reports: "deadlock", ... */
 	struct sup_pcap *pcap;      /* --pcap capture (pcap.c), or NULL */
 	struct sup_timeline *timeline; /* --timeline turn records (timeline.c), or NULL */
@@ -206,6 +207,7 @@ bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self);
 
 /* faults.c */
 int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen); /* specs valid? */
+bool sup_faults_power_possible(const struct sup_opts *o);
 void sup_faults_start(struct sup_run *R);   /* schedule the plan (after launch) */
 void sup_faults_free(struct sup_run *R);
 void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);

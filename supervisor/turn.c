@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "storage.h"
 #include "sup.h"
 #include "syscall_names.h"
 #include "timeline.h"
@@ -285,6 +286,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.preempt = R->o->preempt_permille;
 	cfg.trace_calls = R->o->verbosity >= 2;
 	cfg.run_dev = R->run_dev;
+	cfg.track_storage = R->storage != NULL;
 	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
 	cfg.node_seed = (R->seed ^ 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1)) +
 			(uint64_t)p->boot * 0xbf58476d1ce4e5b9ULL;
@@ -527,6 +529,12 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		case SIM_EXEC_FAILED:
 			t->proc->exec_path[0] = 0;
 			t->proc->awaiting_hello = false;
+			reply(R, t, 0, NULL);
+			parked = false;
+			break;
+		case SIM_SYNC:
+			if (a[0] == SIM_SYNC_ALL || m->fd >= 0)
+				sup_storage_sync(R, t->proc->node, a[0] == SIM_SYNC_ALL ? -1 : m->fd);
 			reply(R, t, 0, NULL);
 			parked = false;
 			break;

@@ -98,8 +98,16 @@ enum sim_op {
 	SIM_INODE,         /* a0=inode number on the run directory's file system,
 	                      a1=its birth time (ns; 0 unknown).
 	                      ret: its virtual number (first seen, first numbered) */
+	SIM_SYNC,          /* a durability point (storage tracking on, sim_config.track_storage):
+	                      a0=SIM_SYNC_FD: the call made the file or directory it carries
+	                      (SCM_RIGHTS) durable (fsync, fdatasync, an O_SYNC/O_DSYNC write);
+	                      a0=SIM_SYNC_ALL: everything on the node (sync, syncfs, msync).
+	                      ret 0 once the supervisor has recorded it */
 	SIM_OP_MAX
 };
+
+#define SIM_SYNC_FD 0
+#define SIM_SYNC_ALL 1
 
 /* Kinds of timer (SIM_TIMER_*). */
 enum sim_timer_kind {
@@ -150,6 +158,7 @@ struct sim_config {
 	char lib[512];      /* absolute path of libsimsup.so, for exec */
 	uint64_t node_seed; /* the same for every image of one node and boot (boot_id) */
 	uint64_t run_dev;   /* st_dev of the run directory's file system (0: unknown) */
+	int32_t track_storage; /* 1: report durability points (SIM_SYNC): power loss is possible */
 };
 
 /* ---- network ---- */

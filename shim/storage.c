@@ -1,0 +1,90 @@
+/*
+ * storage.c — durability points, reported to the supervisor when a power
+ * loss can happen (sim_config.track_storage; supervisor/storage.c keeps
+ * what was durable).
+ *
+ * Only the calls that make data durable are reported: fsync and fdatasync
+ * (of files and directories), sync and syncfs, msync(MS_SYNC), and every
+ * write into a file opened O_SYNC or O_DSYNC or written with RWF_SYNC or
+ * RWF_DSYNC.  Every other write path (write, pwrite, writev, mmap,
+ * copy_file_range, sendfile, splice, fallocate, truncate) needs nothing:
+ * the supervisor copies the file as it is at each durability point, and
+ * whatever was not copied is what a power loss may lose.
+ * sync_file_range is not a durability point (it waits for no disk cache
+ * and no metadata), so it is not reported.
+ *
+ * Reachable from the SIGSYS handler: no allocation, gate only.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "shim.h"
+
+#define A(i) (c->a[i])
+
+#ifndef RWF_DSYNC
+#define RWF_DSYNC 0x2
+#endif
+#ifndef RWF_SYNC
+#define RWF_SYNC 0x4
+#endif
+
+static void sync_fd(int fd)
+{
+	struct sim_req rq = { .op = SIM_SYNC, .a = { SIM_SYNC_FD } };
+	shim_request(&rq, NULL, fd, NULL);
+}
+
+static void sync_all(void)
+{
+	shim_call(SIM_SYNC, SIM_SYNC_ALL, 0, 0, 0);
+}
+
+/* A write into fd that the kernel has made synchronous by the file's flags. */
+static void after_write(int fd)
+{
+	if (shim_fd_kind(fd) != S_IFREG)
+		return;
+	long fl = sys2(SYS_fcntl, fd, F_GETFL);
+	if (fl >= 0 && (fl & O_DSYNC)) /* O_SYNC includes O_DSYNC's bit */
+		sync_fd(fd);
+}
+
+void shim_storage_after(struct sim_call *c, long r)
+{
+	if (!shim_proc.cfg.track_storage || r < 0)
+		return;
+	switch (c->nr) {
+	case SYS_fsync: case SYS_fdatasync:
+		sync_fd((int)A(0));
+		break;
+	case SYS_sync: case SYS_syncfs:
+		sync_all();
+		break;
+	case SYS_msync:
+		/* the mapping's file is not at hand: everything on the node is
+		 * durable, which the kernel's writeback may always have done */
+		if (A(2) & MS_SYNC)
+			sync_all();
+		break;
+	case SYS_pwritev2:
+		if (r > 0 && (A(5) & (RWF_DSYNC | RWF_SYNC)) && shim_fd_kind((int)A(0)) == S_IFREG) {
+			sync_fd((int)A(0));
+			break;
+		}
+		/* fall through */
+	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev:
+	case SYS_sendfile:
+		if (r > 0)
+			after_write((int)A(0));
+		break;
+	case SYS_copy_file_range: case SYS_splice:
+		if (r > 0)
+			after_write((int)A(2));
+		break;
+	}
+}
