@@ -398,9 +398,8 @@ static void tick(struct sup_run *R, int64_t at)
 	int64_t now = R->now;
 	R->now = at; /* ages count from the tick that first saw a change */
 	for (int i = 0; i < S->nnodes; i++) {
+		/* a node that is down changes nothing: its ticks are no-ops */
 		struct sto_node *N = &S->n[i];
-		if (sup_node_of(R, i)->down)
-			continue;
 		if (S->d.profile == SUP_PROFILE_EXT4)
 			commit(S, N, false);
 		int fd = sto_open_root(N);

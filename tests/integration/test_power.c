@@ -1,0 +1,125 @@
+/*
+ * test_power.c — power loss (--reboot kind=power, supervisor/storage.c and
+ * power.c): what was made durable survives, what was only written may not,
+ * a crash keeps the page cache, names follow the profile, and one seed
+ * gives one result.
+ */
+#include "harness.h"
+
+static char *script(const char *name)
+{
+	const char *src = getenv("SIMSUP_SOURCE");
+	cr_assert(src && *src);
+	char *p;
+	cr_assert(asprintf(&p, "%s/tests/integration/power/%s", src, name) > 0);
+	return p;
+}
+
+Test(power, unsynced_data_survives_a_crash_and_may_not_a_power_loss, .timeout = 120)
+{
+	need_program("/usr/bin/python3");
+	char *py = script("append.py");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --reboot at=2s,proc=0,kind=crash,down=1s -- /usr/bin/python3 %s", py);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "log: durable 1609"), "a crash keeps the page cache: %s", r.out);
+	run_free(&r);
+	int lost = 0, kept = 0, torn = 0;
+	for (int seed = 1; seed <= 12; seed++) {
+		run_sim(&r, "simsup --seed %d --reboot at=2s,proc=0,kind=power,down=1s -- /usr/bin/python3 %s",
+			seed, py);
+		cr_expect_eq(r.status, 0, "%s", r.err);
+		/* the fsynced line always */
+		cr_expect(strstr(r.out, "log: durable "), "seed %d lost durable data: %s", seed, r.out);
+		lost += strstr(r.out, "log: durable 8\n") != NULL;
+		kept += strstr(r.out, "log: durable 1609\n") != NULL;
+		const char *n = strstr(r.out, "log: durable ");
+		long len = n ? atol(n + 13) : -1;
+		torn += len > 8 && len < 1609;
+		cr_expect(len == 8 || len == 1609 || (len - 8) % 512 == 0,
+			  "seed %d: torn off a sector boundary: %s", seed, r.out);
+		run_free(&r);
+	}
+	cr_expect_gt(lost, 0, "no seed lost the unsynced line");
+	cr_expect_gt(lost + torn, 0);
+	cr_expect_eq(lost + kept + torn, 12);
+	free(py);
+}
+
+/* fsync a file, rename it into place, never fsync the directory. */
+static void rename_case(const char *profile, const char *wait, const char *at, const char *want)
+{
+	need_program("/usr/bin/python3");
+	char *py = script("rename.py");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --durability %s --reboot at=%s,proc=0,kind=power,down=1s "
+		    "-- /usr/bin/python3 %s %s", profile, at, py, wait);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, want), "%s, power at %s: want \"%s\": %s", profile, at, want, r.out);
+	run_free(&r);
+	free(py);
+}
+
+Test(power, posix_loses_a_rename_its_directory_never_synced, .timeout = 60)
+{
+	/* the file's own name was never made durable either */
+	rename_case("posix", "1", "8s", "data: absent tmp: absent");
+}
+
+Test(power, ext4_keeps_a_rename_once_the_journal_committed, .timeout = 60)
+{
+	/* seed 1 draws the outcome that writes nothing back */
+	rename_case("ext4", "1", "3s", "data: absent tmp: new");
+	rename_case("ext4", "1", "8s", "data: new tmp: absent"); /* the 5s commit */
+	rename_case("ext4,commit=10s", "1", "8s", "data: absent tmp: new");
+}
+
+Test(power, one_seed_one_rollback, .timeout = 60)
+{
+	need_program("/usr/bin/python3");
+	char *py = script("append.py");
+	struct run r;
+	run_sim(&r, "simsup --check-determinism --seed 4 --reboot at=2s,proc=0,kind=power,down=1s "
+		    "-- /usr/bin/python3 %s", py);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "deterministic: both runs"), "%s", r.err);
+	run_free(&r);
+	free(py);
+}
+
+Test(power, rolled_back_paths_are_in_the_trace, .timeout = 60)
+{
+	need_program("/usr/bin/python3");
+	char *py = script("append.py"), *d = test_dir("power");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --run-dir %s/run --reboot at=2s,proc=0,kind=power,down=1s "
+		    "-- /usr/bin/python3 %s", d, py);
+	char *path;
+	cr_assert(asprintf(&path, "%s/run/trace.jsonl", d) > 0);
+	char *t = slurp(path);
+	cr_assert_not_null(t);
+	cr_expect(strstr(t, "\"ev\":\"power-loss\",\"node\":\"p0\",\"path\":\"log\",\"what\":\"rolled-back\""),
+		  "%s", t);
+	cr_expect(strstr(t, "\"kind\":\"power-rollback\""), "%s", t);
+	free(t);
+	free(path);
+	run_free(&r);
+	free(d);
+	free(py);
+}
+
+Test(power, chaos_kind_and_bad_specs, .timeout = 60)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 2 --chaos=kinds=power:1,interval=1s-2s --chaos-duration 5s "
+		    "--workload 'sleep 8' -- sleep 100");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	run_free(&r);
+	run_sim(&r, "simsup --durability zfs --reboot at=1s,proc=0,kind=power -- true");
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "--durability \"zfs\": profile zfs: expected ext4 or posix"), "%s", r.err);
+	run_free(&r);
+	run_sim(&r, "simsup --durability ext4,commit=0s -- true");
+	cr_expect_eq(r.status, 2, "%s", r.err);
+	run_free(&r);
+}
