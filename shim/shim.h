@@ -137,6 +137,7 @@ void shim_fd_set_random(int fd, bool on);
 void shim_fd_forget(int fd);                 /* fd was closed or replaced */
 int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
 void shim_storage_after(struct sim_call *c, long r); /* storage.c */
+bool shim_storage_call(struct sim_call *c, long *ret);
 /* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
  * socket() itself.  true with *ret set when it handled the call. */
 bool shim_net_call(struct sim_call *c, long *ret);

@@ -3,7 +3,8 @@
  * loss can happen (sim_config.track_storage; supervisor/storage.c keeps
  * what was durable).
  *
- * Only the calls that make data durable are reported: fsync and fdatasync
+ * Only the calls that make data durable are reported (shim_storage_call
+ * answers fsync, fdatasync, sync and syncfs itself): fsync and fdatasync
  * (of files and directories), sync and syncfs, msync(MS_SYNC), and every
  * write into a file opened O_SYNC or O_DSYNC or written with RWF_SYNC or
  * RWF_DSYNC.  Every other write path (write, pwrite, writev, mmap,
@@ -36,7 +37,8 @@
 static void sync_fd(int fd)
 {
 	struct sim_req rq = { .op = SIM_SYNC, .a = { SIM_SYNC_FD } };
-	shim_request(&rq, NULL, fd, NULL);
+	struct sim_rep rep; /* it waits: the data is durable once answered */
+	shim_request(&rq, NULL, fd, &rep);
 }
 
 static void sync_all(void)
@@ -54,17 +56,42 @@ static void after_write(int fd)
 		sync_fd(fd);
 }
 
+/*
+ * fsync, fdatasync, sync and syncfs while storage is tracked: the
+ * simulation decides what is durable, so the host's disk is not waited for
+ * (an fsync-heavy program runs at memory speed).  Other fds (pipes,
+ * sockets) and bad ones get the kernel's answer.
+ */
+bool shim_storage_call(struct sim_call *c, long *ret)
+{
+	if (!shim_proc.cfg.track_storage)
+		return false;
+	switch (c->nr) {
+	case SYS_fsync: case SYS_fdatasync: {
+		int kind = shim_fd_kind((int)A(0));
+		if (kind != S_IFREG && kind != S_IFDIR)
+			return false;
+		sync_fd((int)A(0));
+		*ret = 0;
+		return true;
+	}
+	case SYS_syncfs:
+		if (shim_fd_kind((int)A(0)) < 0)
+			return false; /* EBADF from the kernel */
+		/* fall through */
+	case SYS_sync:
+		sync_all();
+		*ret = 0;
+		return true;
+	}
+	return false;
+}
+
 void shim_storage_after(struct sim_call *c, long r)
 {
 	if (!shim_proc.cfg.track_storage || r < 0)
 		return;
 	switch (c->nr) {
-	case SYS_fsync: case SYS_fdatasync:
-		sync_fd((int)A(0));
-		break;
-	case SYS_sync: case SYS_syncfs:
-		sync_all();
-		break;
 	case SYS_msync:
 		/* the mapping's file is not at hand: everything on the node is
 		 * durable, which the kernel's writeback may always have done */
