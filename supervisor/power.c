@@ -6,8 +6,9 @@
  * Outcomes, drawn from the faults' stream at each power loss:
  *   lost  nothing written back: exactly the durable image.
  *   torn  one file with unsynced changes (seeded) was being written back:
- *         appended data survives up to a 512-byte sector boundary, or, for
- *         changes in place, each changed sector is old or new.
+ *         appended data survives up to a page (ext4) or 512-byte sector
+ *         (posix) boundary, or, for changes in place, each changed
+ *         512-byte sector is old or new.
  *   some  each file with unsynced changes, and each directory with unsynced
  *         names (posix; with ext4 the whole journal at once), was or was not
  *         written back.
@@ -225,8 +226,8 @@ static char *read_all(int fd, size_t *len)
 }
 
 /* One file caught in the middle of its writeback (outcome torn). */
-static void tear(struct sto_node *N, int rootfd, const struct unsynced *u, uint64_t rng[4], char *what,
-		 size_t wn)
+static void tear(struct sto_node *N, bool ext4, int rootfd, const struct unsynced *u, uint64_t rng[4],
+		 char *what, size_t wn)
 {
 	int fd = openat(rootfd, u->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -251,11 +252,14 @@ static void tear(struct sto_node *N, int rootfd, const struct unsynced *u, uint6
 		return;
 	}
 	if (dl <= cl && !memcmp(cur, dur, dl)) {
-		/* appended: a prefix of the new data, cut at a sector boundary */
-		size_t sectors = (cl - dl + SECTOR - 1) / SECTOR;
-		size_t keep = sectors > 1 ? (1 + draw(rng) % (sectors - 1)) * SECTOR : 0;
-		store_bytes(N, u->key, cur, dl + keep);
-		snprintf(what, wn, "%s: %zu of %zu appended bytes survive", u->path, keep, cl - dl);
+		/* appended: a prefix of the new data, cut where the file's size
+		 * can end: a sector (posix), or a page, since ext4 (data=ordered)
+		 * records a larger size only once the page's data is written */
+		size_t unit = ext4 ? 4096 : SECTOR;
+		size_t first = dl / unit + 1, last = (cl - 1) / unit; /* cuts strictly inside */
+		size_t cut = last >= first ? (first + draw(rng) % (last - first + 1)) * unit : dl;
+		store_bytes(N, u->key, cur, cut);
+		snprintf(what, wn, "%s: %zu of %zu appended bytes survive", u->path, cut - dl, cl - dl);
 	} else if (dl == cl) {
 		/* changed in place: each changed sector old or new */
 		size_t kept = 0, changed = 0;
@@ -297,7 +301,7 @@ static const char *apply_outcome(struct sup_storage *S, struct sto_node *N, int 
 		int k = (int)(draw(rng) % (uint64_t)files);
 		for (int i = 0; i < U->n; i++)
 			if (U->u[i].type == DT_REG && k-- == 0)
-				tear(N, rootfd, &U->u[i], rng, torn, tn);
+				tear(N, S->d.profile == SUP_PROFILE_EXT4, rootfd, &U->u[i], rng, torn, tn);
 		return "torn";
 	}
 	bool ext4 = S->d.profile == SUP_PROFILE_EXT4;
