@@ -34,22 +34,31 @@
 #ifndef SIMSUP_PKGLIBDIR
 #define SIMSUP_PKGLIBDIR "/usr/local/lib/x86_64-linux-gnu/simsup"
 #endif
+/* pkglibdir relative to bindir ("../lib/x86_64-linux-gnu/simsup"), or ""
+ * when meson was given a bindir or libdir outside the prefix. */
+#ifndef SIMSUP_PKGLIBDIR_REL
+#define SIMSUP_PKGLIBDIR_REL ""
+#endif
 
 /* libsimsup.so: $SIMSUP_LIB, else next to us in the build tree, else where
- * meson installed it. */
+ * meson installs it relative to simsup (so that a tree installed with
+ * --destdir, or moved to another prefix, finds its own shim), else the
+ * absolute pkglibdir. */
 static char *find_lib(void)
 {
 	const char *env = getenv("SIMSUP_LIB");
 	if (env && *env)
 		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
-	char self[PATH_MAX], cand[PATH_MAX + 64];
+	char self[PATH_MAX], cand[2 * PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = 0;
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(cand, sizeof cand, "%s/../shim/libsimsup.so", self);
+	char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+	if (slash) {
+		*slash = 0;
+		snprintf(cand, sizeof cand, "%s/../shim/libsimsup.so", self);
+		if (access(cand, R_OK) == 0)
+			return realpath(cand, NULL);
+		if (SIMSUP_PKGLIBDIR_REL[0]) {
+			snprintf(cand, sizeof cand, "%s/%s/libsimsup.so", self, SIMSUP_PKGLIBDIR_REL);
 			if (access(cand, R_OK) == 0)
 				return realpath(cand, NULL);
 		}
@@ -156,7 +165,9 @@ int main(int argc, char **argv)
 	char *lib = find_lib();
 	if (!lib)
 		return sup_setup_error("cannot find libsimsup.so (looked at $SIMSUP_LIB, next to simsup, "
-				   "and in %s)", SIMSUP_PKGLIBDIR);
+				   "in %s relative to simsup, and in %s)",
+				   SIMSUP_PKGLIBDIR_REL[0] ? SIMSUP_PKGLIBDIR_REL : "(none)",
+				   SIMSUP_PKGLIBDIR);
 	if (o.sweep) {
 		struct sup_sweep_args a = { &o, lib, prog_abs, argc, argv };
 		int rc = sup_sweep(&a);
