@@ -227,11 +227,22 @@ bool sto_same_entries(const struct sto_ent *a, int na, const struct sto_ent *b, 
  */
 void sto_snap_list(struct sto_node *N, int dirfd, uint64_t key, bool da_alloc)
 {
+	/* an fsync-heavy program (initdb fsyncs every file, each fsync an
+	 * ext4 commit) would read every directory again and again: a
+	 * directory whose times did not move holds the same names */
+	struct statx dx;
+	if (sto_statx(dirfd, "", &dx) < 0)
+		return;
+	int64_t mt = (int64_t)dx.stx_mtime.tv_sec * 1000000000LL + dx.stx_mtime.tv_nsec;
+	int64_t ct = (int64_t)dx.stx_ctime.tv_sec * 1000000000LL + dx.stx_ctime.tv_nsec;
+	struct sto_list *L = sto_find_list(N, key, false);
+	if (L && L->mtime_ns == mt && L->ctime_ns == ct)
+		return;
 	struct sto_ent *e;
 	int n = sto_read_entries(dirfd, &e);
 	if (n < 0)
 		return;
-	struct sto_list *L = sto_find_list(N, key, true);
+	L = sto_find_list(N, key, true);
 	if (da_alloc)
 		for (int i = 0, j = 0; i < n; i++) {
 			while (j < L->n && strcmp(L->e[j].name, e[i].name) < 0)
@@ -245,11 +256,14 @@ void sto_snap_list(struct sto_node *N, int dirfd, uint64_t key, bool da_alloc)
 				sto_snap_content(N, fd, &sx);
 			if (fd >= 0)
 				close(fd);
+			L = sto_find_list(N, key, false); /* the files array moved, not lists */
 		}
 	sto_free_entries(L->e, L->n);
 	L->e = e;
 	L->n = n;
 	L->dirty_since = -1;
+	L->mtime_ns = mt;
+	L->ctime_ns = ct;
 }
 
 /* Walks the tree under dirfd: every directory's names durable (a journal

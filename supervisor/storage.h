@@ -60,6 +60,8 @@ struct sto_list {            /* a directory's durable names, sorted */
 	int n;
 	struct sto_ent *e;
 	int64_t dirty_since;  /* posix: when the names first differed (-1: same) */
+	int64_t mtime_ns, ctime_ns; /* the directory's, when read: unchanged times,
+				       unchanged names (the shim stamps every change) */
 };
 
 struct sto_file {            /* a regular file's durable state */
