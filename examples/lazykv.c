@@ -2,7 +2,7 @@
  * lazykv — a single-node key-value store with a real bug of the kind
  * simulation finds: it acknowledges a write before the write is durable.
  *
- *   lazykv [--flush-ms MS]          (default 500)
+ *   lazykv [--flush-ms MS] [--page-cache]     (MS default 500)
  *
  * Same line protocol as kvstore on TCP port 7000 (ROLE -> "leader", SET,
  * GET), so kvclient judges it:
@@ -31,6 +31,13 @@
  * why the bug survives ordinary restarts and tests that stop servers
  * politely.  A pause or a partition loses nothing.  The fix: flush (or
  * fdatasync) before answering, or answer only after the flush.
+ *
+ * --page-cache moves the bug one layer down: each SET is written to
+ * data.log at once (write(2), so it is in the kernel's page cache) and
+ * answered, and only the timer fdatasyncs.  A crash now loses nothing,
+ * since the page cache survives a process; only a power loss
+ * (--reboot kind=power, or power in the chaos kinds) between the answer
+ * and the next fdatasync does, as with Redis' appendfsync everysec.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -63,6 +70,8 @@ static int nkeys;
 static char buf[BUFFERED * 600]; /* writes acknowledged but not yet in the log */
 static size_t buflen;
 static int nbuf, logfd = -1;
+static int page_cache;     /* --page-cache: written at once, synced on the timer */
+static int unsynced;       /* --page-cache: written since the last fdatasync */
 static volatile sig_atomic_t stopping;
 
 static long now_ms(void)
@@ -96,6 +105,13 @@ static const char *get(const char *k)
 
 static void flush_log(void)
 {
+	if (page_cache && unsynced) {
+		if (fdatasync(logfd) < 0) {
+			perror("lazykv: data.log");
+			exit(1);
+		}
+		unsynced = 0;
+	}
 	if (!buflen)
 		return;
 	if (write(logfd, buf, buflen) != (ssize_t)buflen || fdatasync(logfd) < 0) {
@@ -145,8 +161,16 @@ static void command(int fd, const char *line)
 	} else if (sscanf(line, "SET %255s %255s", k, v) == 2) {
 		put(k, v);
 		buflen += (size_t)snprintf(buf + buflen, sizeof buf - buflen, "%s %s\n", k, v);
-		if (++nbuf == BUFFERED)
+		if (page_cache) { /* into the page cache now, to disk on the timer */
+			if (write(logfd, buf, buflen) != (ssize_t)buflen) {
+				perror("lazykv: data.log");
+				exit(1);
+			}
+			buflen = 0;
+			unsynced = 1;
+		} else if (++nbuf == BUFFERED) {
 			flush_log();
+		}
 		say(fd, "OK 0\n"); /* the bug: the write may not be in the log yet */
 	} else {
 		say(fd, "ERR unknown command\n");
@@ -178,11 +202,15 @@ static void on_term(int sig)
 int main(int argc, char **argv)
 {
 	long flush_ms = 500;
-	if (argc == 3 && !strcmp(argv[1], "--flush-ms"))
-		flush_ms = atol(argv[2]);
-	else if (argc != 1) {
-		fprintf(stderr, "usage: lazykv [--flush-ms MS]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--flush-ms") && i + 1 < argc && atol(argv[i + 1]) > 0) {
+			flush_ms = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--page-cache")) {
+			page_cache = 1;
+		} else {
+			fprintf(stderr, "usage: lazykv [--flush-ms MS] [--page-cache]\n");
+			return 2;
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_term }, NULL); /* no SA_RESTART */
@@ -194,7 +222,8 @@ int main(int argc, char **argv)
 		perror("lazykv: listen");
 		return 1;
 	}
-	printf("lazykv: serving on port 7000, flushing every %ld ms\n", flush_ms);
+	printf("lazykv: serving on port 7000, %s every %ld ms\n",
+	       page_cache ? "writing at once, fdatasync" : "flushing", flush_ms);
 	fflush(stdout);
 	long next_flush = now_ms() + flush_ms;
 	while (!stopping) {

@@ -51,6 +51,14 @@
 	  "programs fall back to epoll")                                      \
 	X(io_uring_enter, ENOSYS, "io_uring is refused as a whole")           \
 	X(io_uring_register, ENOSYS, "io_uring is refused as a whole")        \
+	/* Linux native AIO: the kernel performs reads and writes in the      \
+	 * background and io_getevents blocks in the kernel while holding     \
+	 * the turn; nor could a power loss know what a submitted write has   \
+	 * made durable.  MariaDB (InnoDB) and other libaio users fall back   \
+	 * to their own I/O threads when io_setup fails with ENOSYS. */       \
+	X(io_setup, ENOSYS,                                                   \
+	  "async I/O done by the kernel out of simsup's sight; "              \
+	  "programs fall back to I/O threads")                                \
 	/* userfaultfd: a fault in a registered range blocks the faulting     \
 	 * thread in the kernel until another thread resolves it; under one   \
 	 * thread at a time that other thread never gets the turn.  QEMU      \

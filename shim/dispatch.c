@@ -371,6 +371,8 @@ static long dispatch(struct sim_call *c)
 		return pass(c);
 	case SYS_io_uring_setup: case SYS_io_uring_enter: case SYS_io_uring_register:
 		return refuse(c, "io_uring is not simulated (programs fall back to epoll)", -ENOSYS);
+	case SYS_io_setup:
+		return refuse(c, "native AIO is not simulated (programs fall back to I/O threads)", -ENOSYS);
 	case SYS_alarm: case SYS_setitimer: case SYS_getitimer: case SYS_timer_create:
 	case SYS_timer_settime: case SYS_timer_gettime: case SYS_timer_getoverrun:
 	case SYS_timer_delete: case SYS_timerfd_create: case SYS_timerfd_settime:

@@ -126,7 +126,7 @@ Test(policy, describe_matches_filter)
 			     "bad line: %s", line);
 		cr_expect(strstr(pfc, name) != NULL, "%s not in the filter", name);
 	}
-	cr_expect_eq(lines, 6);
+	cr_expect_eq(lines, 7);
 }
 
 Test(policy, refuses_on_every_abi)
@@ -138,6 +138,7 @@ Test(policy, refuses_on_every_abi)
 	cr_expect_eq(verdict(AUDIT_ARCH_I386, 338 /* fanotify_init */), RET_ENOSYS);
 	cr_expect_eq(verdict(AUDIT_ARCH_X86_64, SYS_userfaultfd), RET_ENOSYS);
 	cr_expect_eq(verdict(AUDIT_ARCH_X86_64, SYS_perf_event_open), RET_ENOSYS);
+	cr_expect_eq(verdict(AUDIT_ARCH_X86_64, SYS_io_setup), RET_ENOSYS);
 }
 
 Test(policy, allows_the_rest_and_never_kills)
