@@ -59,6 +59,15 @@ static long sleep_until(int64_t deadline)
 	return 0;
 }
 
+/* A wait no signal ends, in virtual time: a stalled disk (disk.c) leaves
+ * the thread in uninterruptible sleep, as the kernel's D state. */
+void shim_stall(int64_t ns)
+{
+	int64_t deadline = shim_proc.now + ns;
+	while (deadline > shim_proc.now)
+		shim_call(SIM_SLEEP, deadline, 0, 0, 0);
+}
+
 long shim_nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)

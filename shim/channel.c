@@ -101,6 +101,7 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 		shim_proc.now = rep->now;
 	shim_proc.next_event = rep->next_event;
 	shim_proc.rt_offset = rep->rt_offset;
+	shim_proc.disk_ops = rep->disk_ops;
 	return rep->ret;
 }
 
@@ -144,6 +145,7 @@ long shim_wait_turn(struct sim_rep *rep)
 		shim_proc.now = rep->now;
 	shim_proc.next_event = rep->next_event;
 	shim_proc.rt_offset = rep->rt_offset;
+	shim_proc.disk_ops = rep->disk_ops;
 	return rep->ret;
 }
 

@@ -296,6 +296,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (shim_masked_wait(c, &net_r)) /* ppoll/pselect6/epoll_pwait with a mask (pwait.c) */
 		return net_r;
+	if (shim_disk_call(c, &net_r)) /* a disk fault on this node (disk.c) */
+		return net_r;
 	if (shim_storage_call(c, &net_r)) /* fsync & co. when power can fail (storage.c) */
 		return net_r;
 	switch (c->nr) {

@@ -55,6 +55,7 @@ static void hello(void)
 	shim_proc.cfg = cfg;
 	shim_proc.now = cfg.rep.now;
 	shim_proc.rt_offset = cfg.rep.rt_offset;
+	shim_proc.disk_ops = cfg.rep.disk_ops;
 	shim_proc.next_event = cfg.rep.next_event;
 	shim_self.vtid = cfg.vtid;
 	shim_random_seed(cfg.seed);

@@ -92,6 +92,7 @@ struct shim_proc {
 	int64_t now;          /* virtual ns, advanced by ticks and replies */
 	int64_t next_event;   /* yield once now reaches this */
 	int64_t rt_offset;    /* CLOCK_REALTIME offset of this node (clock faults) */
+	int64_t disk_ops;     /* SIM_DISK_* ops with a disk fault active on this node */
 	uint64_t rng[4];      /* random stream (xoshiro256**) from cfg.seed */
 	uint64_t prng_sched;  /* preemption decisions */
 };
@@ -138,6 +139,8 @@ void shim_fd_forget(int fd);                 /* fd was closed or replaced */
 int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
 void shim_storage_after(struct sim_call *c, long r); /* storage.c */
 bool shim_storage_call(struct sim_call *c, long *ret);
+bool shim_disk_call(struct sim_call *c, long *ret);  /* disk.c */
+void shim_stall(int64_t ns);                         /* block.c: uninterruptible wait */
 /* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
  * socket() itself.  true with *ret set when it handled the call. */
 bool shim_net_call(struct sim_call *c, long *ret);

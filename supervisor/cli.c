@@ -40,6 +40,7 @@ enum {
 	OPT_RUN_DIR,
 	OPT_KEEP,
 	OPT_DURABILITY,
+	OPT_DISK,
 	OPT_EPOCH,
 	OPT_CHECK_DET,
 	OPT_TICK,
@@ -81,6 +82,7 @@ static const struct option long_opts[] = {
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "durability", required_argument, NULL, OPT_DURABILITY },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "chaos", optional_argument, NULL, OPT_CHAOS },
 	{ "chaos-duration", required_argument, NULL, OPT_CHAOS_DURATION },
@@ -137,6 +139,9 @@ static const char usage_text[] =
 "                        (docs/faults.md)\n"
 "  --durability SPEC     what a power loss keeps: ext4|posix[,commit=DUR]\n"
 "                        [,expire=DUR] (default ext4,commit=5s,expire=30s)\n"
+"  --disk SPEC           a disk fault: at=DUR,proc=N,fault=eio|enospc|stall|\n"
+"                        corrupt[,op=read|write|fsync][,for=DUR|count=N]\n"
+"                        [,path=GLOB][,delay=DUR]; repeatable\n"
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
 "                        halves|ring|bridge|oneway:A>B; repeatable\n"
 "  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
@@ -725,6 +730,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_KEEP: o->keep = true; return 0;
 	case OPT_WORKLOAD: return opt_workload(o, arg, err, n);
 	case OPT_REBOOT: return opt_list(&o->reboots, &o->nreboots, "--reboot", arg, err, n);
+	case OPT_DISK: return opt_list(&o->disks, &o->ndisks, "--disk", arg, err, n);
 	case OPT_DURABILITY:
 		free(o->durability);
 		o->durability = strdup(arg);
@@ -843,6 +849,9 @@ void sup_cli_free(struct sup_opts *o)
 		free(o->workloads[i]);
 	free(o->workloads);
 	free(o->durability);
+	for (int i = 0; i < o->ndisks; i++)
+		free(o->disks[i]);
+	free(o->disks);
 	for (int i = 0; i < o->nreboots; i++)
 		free(o->reboots[i]);
 	free(o->reboots);

@@ -25,6 +25,8 @@ struct sup_opts {
 	char *run_dir;             /* --run-dir DIR; NULL: a fresh directory */
 	bool keep;                 /* --keep: keep a passing run's fresh directory */
 	char *durability;          /* --durability PROFILE[,commit=DUR][,expire=DUR] */
+	char **disks;              /* --disk SPEC (repeatable) */
+	int ndisks;
 	int64_t epoch_ns;          /* --epoch; default 2025-01-01T00:00:00Z */
 	int verbosity;             /* -q: -1, default 0, -v: 1, -vv: 2 */
 	bool check_determinism;    /* --check-determinism */

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "faults.h"
+#include "disk.h"
 #include "storage.h"
 #include "sup.h"
 
@@ -53,6 +54,19 @@ static void note(struct sup_run *R, const char *kind, int node, const char *fmt,
 	if (F->loglen + 200 < sizeof F->log)
 		F->loglen += (size_t)snprintf(F->log + F->loglen, sizeof F->log - F->loglen,
 					      "  %.6fs %s %s %s\n", R->now / 1e9, kind, nb, detail);
+}
+
+void sup_fault_note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
+{
+	char detail[640];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	if (R->faults)
+		note(R, kind, node, "%s", detail);
+	else
+		sup_trace_ev(R, NULL, 0, "fault", "ss", "kind", kind, "detail", detail);
 }
 
 const char *sup_faults_log(struct sup_run *R)
@@ -437,7 +451,9 @@ static void chaos_ev(struct sup_run *R, void *arg)
 	for (int k = 0; k < K_NKINDS; k++)
 		total += c->weight[k];
 	bool do_part = c->partitions && n >= 2 && (frand(F) % 3 == 0 || total == 0);
-	if (c->network && frand(F) % 3 == 0) {
+	if (c->disk && frand(F) % 4 == 0) { /* only draws when on: other runs keep their stream */
+		sup_disk_chaos(R, F->rng, 500000000LL, 5000000000LL);
+	} else if (c->network && frand(F) % 3 == 0) {
 		net_trouble(R);
 	} else if (c->clocks && frand(F) % 4 == 0) {
 		struct clockfault cf = { .node = (int)(frand(F) % (uint64_t)n) };
@@ -501,6 +517,10 @@ static void swarm(struct sup_run *R)
 		c->network = false;
 	if (c->network)
 		strcat(mix, "network ");
+	if (c->disk && frand(F) % 4 == 0)
+		c->disk = false;
+	if (c->disk)
+		strcat(mix, "disk ");
 	if (c->clocks)
 		strcat(mix, "clocks ");
 	size_t ml = strlen(mix);
@@ -513,7 +533,7 @@ static void swarm(struct sup_run *R)
 void sup_faults_start(struct sup_run *R)
 {
 	const struct sup_opts *o = R->o;
-	if (!o->nreboots && !o->npartitions && !o->chaos && !o->nclocks)
+	if (!o->nreboots && !o->npartitions && !o->chaos && !o->nclocks && !o->ndisks)
 		return;
 	struct sup_faults *F = calloc(1, sizeof *F);
 	R->faults = F;

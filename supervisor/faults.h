@@ -58,6 +58,7 @@ struct chaos {
 	int weight[K_NKINDS];
 	bool partitions;
 	int64_t part_lo, part_hi;
+	bool disk;                /* disk faults: off unless disk=on (docs/faults.md) */
 };
 
 struct sup_faults {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "faults.h"
+#include "disk.h"
 #include "storage.h"
 
 const char *const fault_kind_names[] = { "graceful", "crash", "wipe", "pause", "power" };
@@ -232,6 +233,16 @@ int fault_parse_clock(const char *arg, int procs, struct clockfault *cf, char *e
 	return rc;
 }
 
+static int on_off(const char *k, const char *v, bool *out, char *err, size_t errlen)
+{
+	if (strcmp(v, "on") && strcmp(v, "off")) {
+		snprintf(err, errlen, "%s=%s: expected on or off", k, v);
+		return -1;
+	}
+	*out = !strcmp(v, "on");
+	return 0;
+}
+
 static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_t errlen)
 {
 	struct chaos *c = vctx;
@@ -253,30 +264,14 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return range(k, v, &c->grace_lo, &c->grace_hi, err, errlen);
 	if (!strcmp(k, "partition"))
 		return range(k, v, &c->part_lo, &c->part_hi, err, errlen);
-	if (!strcmp(k, "network")) {
-		if (strcmp(v, "on") && strcmp(v, "off")) {
-			snprintf(err, errlen, "network=%s: expected on or off", v);
-			return -1;
-		}
-		c->network = !strcmp(v, "on");
-		return 0;
-	}
-	if (!strcmp(k, "clocks")) {
-		if (strcmp(v, "on") && strcmp(v, "off")) {
-			snprintf(err, errlen, "clocks=%s: expected on or off", v);
-			return -1;
-		}
-		c->clocks = !strcmp(v, "on");
-		return 0;
-	}
-	if (!strcmp(k, "partitions")) {
-		if (strcmp(v, "on") && strcmp(v, "off")) {
-			snprintf(err, errlen, "partitions=%s: expected on or off", v);
-			return -1;
-		}
-		c->partitions = !strcmp(v, "on");
-		return 0;
-	}
+	if (!strcmp(k, "network"))
+		return on_off(k, v, &c->network, err, errlen);
+	if (!strcmp(k, "disk"))
+		return on_off(k, v, &c->disk, err, errlen);
+	if (!strcmp(k, "clocks"))
+		return on_off(k, v, &c->clocks, err, errlen);
+	if (!strcmp(k, "partitions"))
+		return on_off(k, v, &c->partitions, err, errlen);
 	if (!strcmp(k, "kinds")) { /* crash:2+graceful:1 */
 		int w[K_NKINDS] = { 0 };
 		char buf[128];
@@ -300,7 +295,7 @@ static int take_chaos(void *vctx, const char *k, const char *v, char *err, size_
 		return 0;
 	}
 	snprintf(err, errlen, "unknown knob %s (max-down, interval, down, grace, kinds, "
-		 "partitions, partition, clocks, network)", k);
+		 "partitions, partition, clocks, network, disk)", k);
 	return -1;
 }
 
@@ -343,6 +338,10 @@ int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 	struct sup_durability d;
 	if (o->durability && sup_durability_parse(o->durability, &d, err, errlen) < 0)
 		return -1;
+	struct sup_disk_fault df;
+	for (int i = 0; i < o->ndisks; i++)
+		if (sup_disk_parse(o->disks[i], o->procs, &df, err, errlen) < 0)
+			return -1;
 	return 0;
 }
 

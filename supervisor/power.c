@@ -127,9 +127,33 @@ static void add_unsynced(struct unsynced_set *U, const char *path, uint64_t key,
 	U->u[U->n++] = (struct unsynced){ strdup(path), key, type };
 }
 
-/* Whether the file open at fd holds exactly its durable contents. */
+static char *read_all(int fd, size_t *len);
+
+/* Whether the file open at fd holds exactly its durable contents, or
+ * differs only by pages a failed fsync dropped (which never reach the
+ * disk). */
 static bool same_as_durable(struct sto_node *N, int fd, uint64_t key)
 {
+	char fp[4300];
+	sto_store_path(N, key, fp, sizeof fp - 8);
+	strcat(fp, ".failed");
+	size_t cl = 0;
+	char *cur = access(fp, F_OK) == 0 ? read_all(fd, &cl) : NULL;
+	bool dropped = cur && sto_drop_failed(N, key, cur, cl);
+	if (dropped) { /* compare what can reach the disk */
+		char sp[4200];
+		sto_store_path(N, key, sp, sizeof sp);
+		int d = open(sp, O_RDONLY | O_CLOEXEC);
+		size_t dl = 0;
+		char *dur = d >= 0 ? read_all(d, &dl) : NULL;
+		if (d >= 0)
+			close(d);
+		bool same = (dur ? dl : 0) == cl && (!cl || (dur && !memcmp(dur, cur, cl)));
+		free(dur);
+		free(cur);
+		return same;
+	}
+	free(cur);
 	struct sto_file *f = sto_find_file(N, key, false);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -235,6 +259,8 @@ static void tear(struct sto_node *N, bool ext4, int rootfd, const struct unsynce
 	size_t cl = 0, dl = 0;
 	char *cur = read_all(fd, &cl), *dur = NULL;
 	close(fd);
+	if (cur) /* pages a failed fsync dropped are clean: never written back */
+		sto_drop_failed(N, u->key, cur, cl);
 	struct sto_file *f = sto_find_file(N, u->key, false);
 	if (f && f->stored) {
 		char sp[4200];

@@ -18,6 +18,7 @@
 
 #include "pcap.h"
 #include "report.h"
+#include "disk.h"
 #include "storage.h"
 #include "sup.h"
 #include "timeline.h"
@@ -113,6 +114,7 @@ static void free_run(struct sup_run *R)
 	sup_timers_free(R);
 	sup_faults_free(R);
 	sup_storage_free(R);
+	sup_disk_free(R);
 	sup_inodes_free(R);
 	sup_timeline_free(R);
 	sup_net_free(R);
@@ -192,6 +194,7 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 			return sup_setup_error("%s", err);
 		}
 	sup_faults_start(&R);
+	sup_disk_start(&R);
 	sup_run_loop(&R);
 	sup_kill_all(&R);
 	if (!R.verdict)

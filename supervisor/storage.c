@@ -113,6 +113,95 @@ void sto_store_path(const struct sto_node *N, uint64_t key, char *buf, size_t n)
 
 /* ---- making things durable ---- */
 
+static bool inside(const struct sto_node *N, int fd);
+
+/*
+ * After an fsync failed with EIO (disk.c), Linux has dropped the file's
+ * dirty pages and marked them clean: that data never reaches the disk,
+ * although the program still reads it from the page cache, and no
+ * writeback will ever flush it.  The content at the failure is kept in
+ * store/<key>.failed; sto_drop_failed turns content as the program sees
+ * it into what can reach the disk: every page still as it was at the
+ * failure keeps its durable content (zeros where the durable file was
+ * shorter), pages written since are kept.
+ */
+static char *slurp_fd(int fd, size_t *len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	char *b = malloc((size_t)st.st_size + 1);
+	size_t n = 0;
+	ssize_t k;
+	while (n < (size_t)st.st_size && (k = pread(fd, b + n, (size_t)st.st_size - n, (off_t)n)) > 0)
+		n += (size_t)k;
+	*len = n;
+	return b;
+}
+
+bool sto_drop_failed(struct sto_node *N, uint64_t key, char *buf, size_t len)
+{
+	char fp[4300], dp[4200];
+	sto_store_path(N, key, dp, sizeof dp);
+	snprintf(fp, sizeof fp, "%s.failed", dp);
+	int ffd = open(fp, O_RDONLY | O_CLOEXEC);
+	if (ffd < 0)
+		return false;
+	size_t fl = 0, dl = 0;
+	char *failed = slurp_fd(ffd, &fl), *dur = NULL;
+	close(ffd);
+	int dfd = open(dp, O_RDONLY | O_CLOEXEC);
+	if (dfd >= 0) {
+		dur = slurp_fd(dfd, &dl);
+		close(dfd);
+	}
+	bool changed = false;
+	for (size_t off = 0; failed && off < len; off += 4096) {
+		size_t k = len - off < 4096 ? len - off : 4096;
+		if (off + k > fl || memcmp(buf + off, failed + off, k))
+			continue; /* written since the failure (or not there then) */
+		for (size_t i = 0; i < k; i++) {
+			char d = dur && off + i < dl ? dur[off + i] : 0;
+			changed |= buf[off + i] != d;
+			buf[off + i] = d;
+		}
+	}
+	free(failed);
+	free(dur);
+	return changed;
+}
+
+static void keep_dropped(struct sto_node *N, uint64_t key, int out)
+{
+	size_t len = 0;
+	char *b = slurp_fd(out, &len);
+	if (b && sto_drop_failed(N, key, b, len) && pwrite(out, b, len, 0) != (ssize_t)len)
+		fprintf(stderr, "simsup: cannot write the durable copy of a file: %s\n", strerror(errno));
+	free(b);
+}
+
+void sup_storage_fsync_failed(struct sup_run *R, int node, int fd)
+{
+	struct sup_storage *S = R->storage;
+	if (!S || node < 0 || node >= S->nnodes || !inside(&S->n[node], fd))
+		return;
+	struct statx sx;
+	char path[64], dst[4200];
+	if (sto_statx(fd, "", &sx) < 0 || !S_ISREG(sx.stx_mode))
+		return;
+	sto_store_path(&S->n[node], sto_key_of(&sx), dst, sizeof dst);
+	strcat(dst, ".failed");
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int in = open(path, O_RDONLY | O_CLOEXEC), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	loff_t off = 0;
+	while (in >= 0 && out >= 0 && copy_file_range(in, &off, out, NULL, 1 << 30, 0) > 0)
+		;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+}
+
 /* Copies the file open at fd (any access mode, O_PATH too) into the store. */
 int sto_snap_content(struct sto_node *N, int fd, const struct statx *sx)
 {
@@ -124,7 +213,7 @@ int sto_snap_content(struct sto_node *N, int fd, const struct statx *sx)
 	uint64_t key = sto_key_of(sx);
 	snprintf(tmp, sizeof tmp, "%s/tmp", N->store);
 	sto_store_path(N, key, dst, sizeof dst);
-	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
 		return -errno;
@@ -146,6 +235,8 @@ int sto_snap_content(struct sto_node *N, int fd, const struct statx *sx)
 		if (k <= 0)
 			break;
 	}
+	if (rc == 0)
+		keep_dropped(N, key, out);
 	close(in);
 	close(out);
 	if (rc == 0 && rename(tmp, dst) < 0)

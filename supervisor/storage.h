@@ -33,6 +33,9 @@ int sup_storage_start(struct sup_run *R, const struct sup_durability *d);
 void sup_storage_sync(struct sup_run *R, int node, int fd);
 /* Runs the writeback ticks due by now (between turns). */
 void sup_storage_catch_up(struct sup_run *R);
+/* An fsync of the file at fd failed with EIO (a disk fault): what it held
+ * then is dropped from what later durability points make durable. */
+void sup_storage_fsync_failed(struct sup_run *R, int node, int fd);
 /* The node's storage dir was emptied (wipe): empty is durable. */
 void sup_storage_wiped(struct sup_run *R, int node);
 /* A power loss on the node, whose processes are all gone: rolls its storage
@@ -103,5 +106,8 @@ bool sto_same_entries(const struct sto_ent *a, int na, const struct sto_ent *b, 
 void sto_snap_list(struct sto_node *N, int dirfd, uint64_t key, bool da_alloc);
 void sto_snap_tree(struct sto_node *N, int dirfd, uint64_t key, bool contents, bool da_alloc);
 int sto_open_root(const struct sto_node *N);
+/* buf (len bytes of file key as the program sees it) as it can reach the
+ * disk after a failed fsync dropped pages; true if anything changed. */
+bool sto_drop_failed(struct sto_node *N, uint64_t key, char *buf, size_t len);
 
 #endif

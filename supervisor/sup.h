@@ -115,6 +115,7 @@ struct sup_run {
 	struct sup_events *events;  /* timed events (events.c) */
 	struct sup_faults *faults;  /* faults.c, NULL without fault options */
 	struct sup_storage *storage; /* storage.c, NULL unless a power loss can happen */
+	struct sup_disk *disk;      /* disk.c, NULL without --disk */
 	char kind[64];              /* the failure's kind, for reports: "deadlock", ... */
 	struct sup_pcap *pcap;      /* --pcap capture (pcap.c), or NULL */
 	struct sup_timeline *timeline; /* --timeline turn records (timeline.c), or NULL */
@@ -208,6 +209,9 @@ bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self);
 /* faults.c */
 int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen); /* specs valid? */
 bool sup_faults_power_possible(const struct sup_opts *o);
+/* A fault event in the trace and in the failure report's list of faults. */
+void sup_fault_note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void sup_faults_start(struct sup_run *R);   /* schedule the plan (after launch) */
 void sup_faults_free(struct sup_run *R);
 void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk.h"
 #include "storage.h"
 #include "sup.h"
 #include "syscall_names.h"
@@ -228,7 +229,8 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
 {
 	struct sim_rep rep = { .ret = ret, .now = R->now, .next_event = next_event(R, t),
-			       .rt_offset = sup_faults_rt_offset(R, t->proc->node) };
+			       .rt_offset = sup_faults_rt_offset(R, t->proc->node),
+			       .disk_ops = sup_disk_ops(R, t->proc->node) };
 	if (a)
 		memcpy(rep.a, a, sizeof rep.a);
 	if (send(t->sock, &rep, sizeof rep, MSG_NOSIGNAL) < 0 && !t->proc->exited)
@@ -270,6 +272,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.rep.now = R->now;
 	cfg.rep.next_event = next_event(R, t);
 	cfg.rep.rt_offset = sup_faults_rt_offset(R, p->node);
+	cfg.rep.disk_ops = sup_disk_ops(R, p->node);
 	cfg.vpid = p->vpid;
 	cfg.vppid = p->vppid;
 	cfg.vtid = t->vtid;
@@ -538,6 +541,16 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			reply(R, t, 0, NULL);
 			parked = false;
 			break;
+		case SIM_DISK: {
+			int64_t out[4] = { 0 };
+			int64_t dr = m->fd < 0 || (a[0] != SIM_DISK_READ && a[0] != SIM_DISK_WRITE &&
+						  a[0] != SIM_DISK_FSYNC)
+					    ? -EINVAL
+					    : sup_disk_decide(R, t->proc->node, (int)a[0], m->fd, &out[0], &out[1]);
+			reply(R, t, dr, out);
+			parked = false;
+			break;
+		}
 		case SIM_EXIT: {
 			/* Wait until the kernel has really ended it: until then its
 			 * pipes and sockets are still open, and whoever runs next
@@ -664,6 +677,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 		t->reply.now = R->now;
 		t->reply.next_event = next_event(R, t);
 		t->reply.rt_offset = sup_faults_rt_offset(R, t->proc->node);
+		t->reply.disk_ops = sup_disk_ops(R, t->proc->node);
 		if (send(t->sock, &t->reply, sizeof t->reply, MSG_NOSIGNAL) < 0) {
 			if (!t->proc->exited)
 				sup_proc_exited(R, t->proc, death_status(t->proc));

@@ -103,8 +103,17 @@ enum sim_op {
 	                      (SCM_RIGHTS) durable (fsync, fdatasync, an O_SYNC/O_DSYNC write);
 	                      a0=SIM_SYNC_ALL: everything on the node (sync, syncfs, msync).
 	                      ret 0 once the supervisor has recorded it */
+	SIM_DISK,          /* a file operation while a disk fault is active on the node
+	                      (rep.disk_ops): a0=SIM_DISK_READ|WRITE|FSYNC a1=bytes; carries the
+	                      file (SCM_RIGHTS).  ret 0: go on; -errno: fail with it;
+	                      rep.a[0]=virtual ns to stall first; rep.a[1]=1+seed: corrupt what
+	                      the read returns (one byte at seed % length) */
 	SIM_OP_MAX
 };
+
+#define SIM_DISK_READ 1
+#define SIM_DISK_WRITE 2
+#define SIM_DISK_FSYNC 4
 
 #define SIM_SYNC_FD 0
 #define SIM_SYNC_ALL 1
@@ -138,6 +147,7 @@ struct sim_rep {
 	int64_t now;        /* current virtual time */
 	int64_t next_event; /* the thread must yield once now >= next_event */
 	int64_t rt_offset;  /* this node's CLOCK_REALTIME offset now (clock faults) */
+	int64_t disk_ops;   /* SIM_DISK_* ops with a disk fault active on this node now */
 	int64_t a[4];
 };
 
