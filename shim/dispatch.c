@@ -215,6 +215,19 @@ static long pgrp_call(struct sim_call *c)
 	return -ENOSYS;
 }
 
+/* A change of user, group or capabilities clears the kernel's parent-death
+ * signal (commit_creds), by which the programs of a killed supervisor die:
+ * set it again.  The supervisor dying in between shows as a new parent. */
+static long creds_call(struct sim_call *c)
+{
+	long ppid = sys0(SYS_getppid);
+	long r = pass(c);
+	sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+	if (sys0(SYS_getppid) != ppid)
+		shim_die("the supervisor is gone");
+	return r;
+}
+
 /* capget/capset name a thread by pid in their header (libcap-ng and
  * setpriv pass getpid()): the kernel needs a real one, and capset accepts
  * only the caller, which 0 names. */
@@ -228,7 +241,7 @@ static long cap_call(struct sim_call *c)
 	if (r < 0)
 		return -ESRCH;
 	h->pid = (int)r;
-	long ret = pass(c);
+	long ret = c->nr == SYS_capset ? creds_call(c) : pass(c);
 	h->pid = v;
 	return ret;
 }
@@ -316,6 +329,9 @@ static long dispatch(struct sim_call *c)
 	case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: case SYS_setpgid: case SYS_setsid:
 		return pgrp_call(c);
 	case SYS_capget: case SYS_capset: return cap_call(c);
+	case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
+	case SYS_setresuid: case SYS_setresgid: case SYS_setfsuid: case SYS_setfsgid:
+		return creds_call(c);
 	case SYS_getrandom:
 		shim_random_fill((void *)A(0), (size_t)A(1));
 		return A(1);

@@ -57,12 +57,17 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 	}
 	flags &= ~(unsigned long)(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_SETTLS);
 	flags |= CLONE_PARENT;
+	long sup = sys0(SYS_getppid); /* the supervisor: the child's parent too */
 	long pid = sys5(SYS_clone, flags, 0, ptid, ctid, 0);
 	if (pid == 0) {
 		int ppid = shim_proc.cfg.vpid;
 		shim_self.sock = sv[1];
 		close_inherited_channels(sv[1]);
+		/* a fork does not inherit it; a supervisor killed before it is
+		 * set shows as a new parent */
 		sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+		if (sys0(SYS_getppid) != sup)
+			shim_die("the supervisor is gone");
 		shim_proc.cfg.vppid = ppid;
 		shim_proc.cfg.vpid = (int)vpid;
 		shim_self.vtid = (int)vpid;
