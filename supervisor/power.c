@@ -39,7 +39,8 @@ struct seen {
 	char *path;
 	unsigned char type;
 	int64_t size;
-	uint64_t hash;  /* contents (DT_REG) or target (DT_LNK) */
+	uint64_t key;
+	uint64_t hash;  /* contents (DT_REG, only those hashed) or target (DT_LNK) */
 };
 
 struct seen_set {
@@ -60,7 +61,15 @@ static uint64_t hash_fd(int fd)
 	return v;
 }
 
-static void collect(int dirfd, const char *prefix, struct seen_set *out)
+struct unsynced_set;
+static bool has_key(const struct unsynced_set *U, uint64_t key);
+static bool was_unsynced(const struct seen_set *before, const char *path);
+
+/* Every path under dirfd with its type, size and key; the contents of
+ * regular files are hashed only where hash says (the unsynced ones: every
+ * other file comes back as it was). */
+static void collect(int dirfd, const char *prefix, struct seen_set *out, const struct unsynced_set *hash,
+		    const struct seen_set *before)
 {
 	struct sto_ent *e;
 	int n = sto_read_entries(dirfd, &e);
@@ -71,7 +80,7 @@ static void collect(int dirfd, const char *prefix, struct seen_set *out)
 		if (out->n == out->cap)
 			out->s = realloc(out->s, (size_t)(out->cap = out->cap ? 2 * out->cap : 64) * sizeof *out->s);
 		struct seen *s = &out->s[out->n++];
-		*s = (struct seen){ .path = path, .type = e[i].type };
+		*s = (struct seen){ .path = path, .type = e[i].type, .key = e[i].key };
 		if (e[i].type == DT_LNK)
 			s->hash = XXH3_64bits(e[i].target, strlen(e[i].target));
 		int fd = e[i].type == DT_REG || e[i].type == DT_DIR
@@ -82,17 +91,29 @@ static void collect(int dirfd, const char *prefix, struct seen_set *out)
 			struct stat st;
 			fstat(fd, &st);
 			s->size = st.st_size;
-			s->hash = hash_fd(fd);
+			if (hash ? has_key(hash, e[i].key) : was_unsynced(before, path))
+				s->hash = hash_fd(fd);
 		} else if (fd >= 0) {
 			char sub[4200];
 			snprintf(sub, sizeof sub, "%s/", path);
-			collect(fd, sub, out);
+			collect(fd, sub, out, hash, before);
 		}
 		if (fd >= 0)
 			close(fd);
 	}
 	if (n > 0)
 		sto_free_entries(e, n);
+}
+
+static int seen_cmp(const void *a, const void *b);
+
+/* After the rebuild: whether the file at path was hashed before (it had
+ * unsynced changes), so its new contents must be hashed too. */
+static bool was_unsynced(const struct seen_set *before, const char *path)
+{
+	struct seen k = { .path = (char *)path };
+	const struct seen *b = before ? bsearch(&k, before->s, (size_t)before->n, sizeof k, seen_cmp) : NULL;
+	return b && b->hash;
 }
 
 static int seen_cmp(const void *a, const void *b)
@@ -120,14 +141,20 @@ struct unsynced_set {
 	int n, cap;
 };
 
+static bool has_key(const struct unsynced_set *U, uint64_t key)
+{
+	for (int i = 0; i < U->n; i++)
+		if (U->u[i].key == key && U->u[i].type == DT_REG)
+			return true;
+	return false;
+}
+
 static void add_unsynced(struct unsynced_set *U, const char *path, uint64_t key, unsigned char type)
 {
 	if (U->n == U->cap)
 		U->u = realloc(U->u, (size_t)(U->cap = U->cap ? 2 * U->cap : 32) * sizeof *U->u);
 	U->u[U->n++] = (struct unsynced){ strdup(path), key, type };
 }
-
-static char *read_all(int fd, size_t *len);
 
 /* Whether the file open at fd holds exactly its durable contents, or
  * differs only by pages a failed fsync dropped (which never reach the
@@ -138,14 +165,14 @@ static bool same_as_durable(struct sto_node *N, int fd, uint64_t key)
 	sto_store_path(N, key, fp, sizeof fp - 8);
 	strcat(fp, ".failed");
 	size_t cl = 0;
-	char *cur = access(fp, F_OK) == 0 ? read_all(fd, &cl) : NULL;
+	char *cur = access(fp, F_OK) == 0 ? sto_read_all(fd, &cl) : NULL;
 	bool dropped = cur && sto_drop_failed(N, key, cur, cl);
 	if (dropped) { /* compare what can reach the disk */
 		char sp[4200];
 		sto_store_path(N, key, sp, sizeof sp);
 		int d = open(sp, O_RDONLY | O_CLOEXEC);
 		size_t dl = 0;
-		char *dur = d >= 0 ? read_all(d, &dl) : NULL;
+		char *dur = d >= 0 ? sto_read_all(d, &dl) : NULL;
 		if (d >= 0)
 			close(d);
 		bool same = (dur ? dl : 0) == cl && (!cl || (dur && !memcmp(dur, cur, cl)));
@@ -235,20 +262,6 @@ static int store_bytes(struct sto_node *N, uint64_t key, const char *buf, size_t
 	return 0;
 }
 
-static char *read_all(int fd, size_t *len)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return NULL;
-	char *b = malloc((size_t)st.st_size + 1);
-	size_t n = 0;
-	ssize_t k;
-	while (n < (size_t)st.st_size && (k = pread(fd, b + n, (size_t)st.st_size - n, (off_t)n)) > 0)
-		n += (size_t)k;
-	*len = n;
-	return b;
-}
-
 /* One file caught in the middle of its writeback (outcome torn). */
 static void tear(struct sto_node *N, bool ext4, int rootfd, const struct unsynced *u, uint64_t rng[4],
 		 char *what, size_t wn)
@@ -257,7 +270,7 @@ static void tear(struct sto_node *N, bool ext4, int rootfd, const struct unsynce
 	if (fd < 0)
 		return;
 	size_t cl = 0, dl = 0;
-	char *cur = read_all(fd, &cl), *dur = NULL;
+	char *cur = sto_read_all(fd, &cl), *dur = NULL;
 	close(fd);
 	if (cur) /* pages a failed fsync dropped are clean: never written back */
 		sto_drop_failed(N, u->key, cur, cl);
@@ -267,7 +280,7 @@ static void tear(struct sto_node *N, bool ext4, int rootfd, const struct unsynce
 		sto_store_path(N, u->key, sp, sizeof sp);
 		int d = open(sp, O_RDONLY | O_CLOEXEC);
 		if (d >= 0) {
-			dur = read_all(d, &dl);
+			dur = sto_read_all(d, &dl);
 			close(d);
 		}
 	}
@@ -359,12 +372,42 @@ struct made {            /* files rebuilt so far: a second name of a key is a li
 
 struct rebuild {
 	struct sto_node *N;
-	int rootfd;
-	struct sto_list *old; /* the durable listings, by old key */
+	int rootfd, holdfd;    /* the storage dir; where its old contents wait */
+	struct sto_list *old;  /* the durable listings, by old key */
 	int nold;
-	struct made *m;
+	struct made *m;        /* rebuilt so far: key -> its first path */
 	int nm, capm;
+	const struct seen_set *before; /* old paths, sorted, for moves */
+	const struct unsynced_set *U;
+	uint64_t (*origin)[2]; /* new key -> the durable key it was made from */
+	int norigin, caporigin;
 };
+
+static void add_origin(struct rebuild *B, uint64_t nk, uint64_t from)
+{
+	if (B->norigin == B->caporigin)
+		B->origin = realloc(B->origin, (size_t)(B->caporigin = B->caporigin ? 2 * B->caporigin : 64) *
+						       sizeof *B->origin);
+	B->origin[B->norigin][0] = nk;
+	B->origin[B->norigin++][1] = from;
+}
+
+/* A file of the old tree that is exactly its durable self (no unsynced
+ * change, no page a failed fsync dropped) is moved back into place
+ * instead of copied from the store: a power loss costs what changed, not
+ * the size of the data. */
+static const char *movable(const struct rebuild *B, uint64_t key)
+{
+	char fp[4300];
+	sto_store_path(B->N, key, fp, sizeof fp - 8);
+	strcat(fp, ".failed");
+	if (has_key(B->U, key) || access(fp, F_OK) == 0)
+		return NULL;
+	for (int i = 0; i < B->before->n; i++)
+		if (B->before->s[i].key == key && B->before->s[i].type == DT_REG)
+			return B->before->s[i].path;
+	return NULL;
+}
 
 static const struct sto_list *old_list(const struct rebuild *B, uint64_t key)
 {
@@ -395,7 +438,19 @@ static void rebuild_file(struct rebuild *B, int dirfd, const char *rel, const st
 			linkat(B->rootfd, B->m[i].path, dirfd, e->name, 0);
 			return;
 		}
-	int fd = openat(dirfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	const char *from = movable(B, e->key);
+	int fd = -1;
+	if (from && renameat(B->holdfd, from, dirfd, e->name) == 0) {
+		fd = openat(dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			fchown(fd, e->uid, e->gid);
+			fchmod(fd, e->mode);
+			close(fd);
+		}
+		add_origin(B, e->key, e->key); /* same inode, same key, same record */
+		goto made;
+	}
+	fd = openat(dirfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	struct sto_file *old = sto_find_file(N, e->key, false);
@@ -410,16 +465,18 @@ static void rebuild_file(struct rebuild *B, int dirfd, const char *rel, const st
 	if (sto_statx(fd, "", &sx) == 0) {
 		/* durable as rebuilt: its copy under the new key is the old one */
 		uint64_t nk = sto_key_of(&sx);
-		char from[4200], to[4200];
-		sto_store_path(N, e->key, from, sizeof from);
+		char src[4200], to[4200];
+		sto_store_path(N, e->key, src, sizeof src);
 		sto_store_path(N, nk, to, sizeof to);
 		struct sto_file *f = sto_find_file(N, nk, true);
-		f->stored = stored && (unlink(to), link(from, to) == 0);
+		f->stored = stored && (unlink(to), link(src, to) == 0);
 		f->size = (int64_t)sx.stx_size;
 		f->mtime = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
 		f->dirty_since = -1;
+		add_origin(B, nk, e->key);
 	}
 	close(fd);
+made:
 	if (B->nm == B->capm)
 		B->m = realloc(B->m, (size_t)(B->capm = B->capm ? 2 * B->capm : 32) * sizeof *B->m);
 	B->m[B->nm].key = e->key;
@@ -465,22 +522,29 @@ static void rebuild_dir(struct rebuild *B, int dirfd, uint64_t key, const char *
 	}
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Moves the storage dir's contents aside (to RUN_DIR/durable/pN.old),
+ * rebuilds it from the durable listings, which then name the rebuilt
+ * inodes, and removes what was left aside.  Returns the origins of the new
+ * files (new key -> durable key), for the evidence; *n their count. */
+static uint64_t (*rebuild(struct sto_node *N, int rootfd, const struct seen_set *before,
+			  const struct unsynced_set *U, int *n))[2]
 {
-	(void)st, (void)flag;
-	if (ftw->level == 0)
-		return 0;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Empties the storage dir and rebuilds it from the durable listings, which
- * then name the rebuilt inodes. */
-static void rebuild(struct sto_node *N, int rootfd)
-{
-	nftw(N->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	char hold[4200];
+	snprintf(hold, sizeof hold, "%s.old", N->store);
+	sup_remove_tree(hold);
+	mkdir(hold, 0700);
+	int holdfd = open(hold, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct sto_ent *e;
+	int ne = sto_read_entries(rootfd, &e);
+	for (int i = 0; i < ne; i++)
+		if (holdfd < 0 || renameat(rootfd, e[i].name, holdfd, e[i].name) < 0)
+			unlinkat(rootfd, e[i].name, e[i].type == DT_DIR ? AT_REMOVEDIR : 0);
+	if (ne > 0)
+		sto_free_entries(e, ne);
 	/* the old listings are read while the new ones are made; the old
 	 * file records stay beside the new ones (keys never repeat) */
-	struct rebuild B = { .N = N, .rootfd = rootfd, .old = N->lists, .nold = N->nlists };
+	struct rebuild B = { .N = N, .rootfd = rootfd, .holdfd = holdfd, .old = N->lists, .nold = N->nlists,
+			     .before = before, .U = U };
 	N->lists = NULL;
 	N->nlists = N->caplists = 0;
 	rebuild_dir(&B, rootfd, N->root, "", 0);
@@ -490,17 +554,50 @@ static void rebuild(struct sto_node *N, int rootfd)
 	for (int i = 0; i < B.nm; i++)
 		free(B.m[i].path);
 	free(B.m);
+	if (holdfd >= 0)
+		close(holdfd);
+	sup_remove_tree(hold);
 	sto_snap_tree(N, rootfd, N->root, false, false);
+	*n = B.norigin;
+	return B.origin;
 }
 
 /* ---- the evidence ---- */
 
+struct origins {
+	uint64_t (*o)[2];
+	int n;
+};
+
+/* The durable key the file with key k was rebuilt from. */
+static uint64_t origin_of(const struct origins *o, uint64_t k)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->o[i][0] == k)
+			return o->o[i][1];
+	return k;
+}
+
+/* A name now holds the file it held before if it was rebuilt from that
+ * file's durable self; then only an unsynced file (hashed both times) can
+ * differ. */
+static bool same_file(const struct seen *b, const struct seen *a, const struct unsynced_set *U,
+		      const struct origins *o)
+{
+	if (a->type != b->type || a->size != b->size)
+		return false;
+	if (a->type != DT_REG)
+		return a->hash == b->hash;
+	if (origin_of(o, a->key) != b->key)
+		return false;
+	return !has_key(U, b->key) || a->hash == b->hash;
+}
+
 static void evidence(struct sup_run *R, int node, struct seen_set *before, struct seen_set *after,
-		     int *lost, int *back, int *rolled)
+		     const struct unsynced_set *U, const struct origins *o, int *lost, int *back, int *rolled)
 {
 	char nb[16];
 	sup_node_name(R, node, nb, sizeof nb);
-	qsort(before->s, (size_t)before->n, sizeof *before->s, seen_cmp);
 	qsort(after->s, (size_t)after->n, sizeof *after->s, seen_cmp);
 	int i = 0, j = 0;
 	while (i < before->n || j < after->n) {
@@ -513,7 +610,7 @@ static void evidence(struct sup_run *R, int node, struct seen_set *before, struc
 		} else if (!b) {
 			what = "back";
 			++*back;
-		} else if (a->type != b->type || a->size != b->size || a->hash != b->hash) {
+		} else if (!same_file(b, a, U, o)) {
 			what = "rolled-back";
 			++*rolled;
 		}
@@ -537,20 +634,24 @@ void sup_storage_power(struct sup_run *R, int node, uint64_t rng[4], char *what,
 	if (rootfd < 0)
 		return;
 	struct seen_set before = { 0 }, after = { 0 };
-	collect(rootfd, "", &before);
 	struct unsynced_set U = { 0 };
 	find_unsynced(N, rootfd, N->root, "", &U);
+	collect(rootfd, "", &before, &U, NULL);
+	qsort(before.s, (size_t)before.n, sizeof *before.s, seen_cmp);
 	char torn[512];
 	const char *outcome = apply_outcome(S, N, rootfd, &U, rng, torn, sizeof torn);
-	rebuild(N, rootfd);
+	int norigin = 0;
+	uint64_t (*origin)[2] = rebuild(N, rootfd, &before, &U, &norigin);
 	/* the storage dir itself changed now, in virtual time (shim/filetime.c) */
 	int64_t vt = R->o->epoch_ns + sup_faults_rt_offset(R, node) + R->now;
 	struct timespec ts[2] = { { vt / 1000000000LL, vt % 1000000000LL },
 				  { vt / 1000000000LL, vt % 1000000000LL } };
 	futimens(rootfd, ts);
-	collect(rootfd, "", &after);
+	collect(rootfd, "", &after, NULL, &before);
 	int lost = 0, back = 0, rolled = 0;
-	evidence(R, node, &before, &after, &lost, &back, &rolled);
+	struct origins o = { origin, norigin };
+	evidence(R, node, &before, &after, &U, &o, &lost, &back, &rolled);
+	free(origin);
 	snprintf(what, n, "outcome %s: %d lost, %d back, %d rolled back%s%s", outcome, lost, back, rolled,
 		 torn[0] ? "; " : "", torn);
 	close(rootfd);

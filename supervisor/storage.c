@@ -125,7 +125,7 @@ static bool inside(const struct sto_node *N, int fd);
  * failure keeps its durable content (zeros where the durable file was
  * shorter), pages written since are kept.
  */
-static char *slurp_fd(int fd, size_t *len)
+char *sto_read_all(int fd, size_t *len)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -148,11 +148,11 @@ bool sto_drop_failed(struct sto_node *N, uint64_t key, char *buf, size_t len)
 	if (ffd < 0)
 		return false;
 	size_t fl = 0, dl = 0;
-	char *failed = slurp_fd(ffd, &fl), *dur = NULL;
+	char *failed = sto_read_all(ffd, &fl), *dur = NULL;
 	close(ffd);
 	int dfd = open(dp, O_RDONLY | O_CLOEXEC);
 	if (dfd >= 0) {
-		dur = slurp_fd(dfd, &dl);
+		dur = sto_read_all(dfd, &dl);
 		close(dfd);
 	}
 	bool changed = false;
@@ -174,7 +174,7 @@ bool sto_drop_failed(struct sto_node *N, uint64_t key, char *buf, size_t len)
 static void keep_dropped(struct sto_node *N, uint64_t key, int out)
 {
 	size_t len = 0;
-	char *b = slurp_fd(out, &len);
+	char *b = sto_read_all(out, &len);
 	if (b && sto_drop_failed(N, key, b, len) && pwrite(out, b, len, 0) != (ssize_t)len)
 		fprintf(stderr, "simsup: cannot write the durable copy of a file: %s\n", strerror(errno));
 	free(b);

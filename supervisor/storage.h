@@ -106,6 +106,8 @@ bool sto_same_entries(const struct sto_ent *a, int na, const struct sto_ent *b, 
 void sto_snap_list(struct sto_node *N, int dirfd, uint64_t key, bool da_alloc);
 void sto_snap_tree(struct sto_node *N, int dirfd, uint64_t key, bool contents, bool da_alloc);
 int sto_open_root(const struct sto_node *N);
+/* The whole file at fd, malloc'd (NULL on error); *len its length. */
+char *sto_read_all(int fd, size_t *len);
 /* buf (len bytes of file key as the program sees it) as it can reach the
  * disk after a failed fsync dropped pages; true if anything changed. */
 bool sto_drop_failed(struct sto_node *N, uint64_t key, char *buf, size_t len);
