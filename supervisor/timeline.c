@@ -124,7 +124,7 @@ static bool fault_kind(const char *ev)
 {
 	static const char *const faults[] = { "crash", "killed", "watchdog", "deadlocked", "refused",
 					      "time-limit", "reboot", "partition", "heal", "clog",
-					      "fault", "reset" };
+					      "fault", "reset", "power-loss", "disk" };
 	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
 		if (!strncmp(ev, faults[i], strlen(faults[i])))
 			return true;
