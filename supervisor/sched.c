@@ -432,6 +432,15 @@ static void report_deadlock(struct sup_run *R)
 	sup_fail(R, "deadlock: every thread waits and no timer is pending");
 }
 
+static void time_limit(struct sup_run *R)
+{
+	R->now = R->o->time_limit_ns;
+	sup_trace_ev(R, NULL, 0, "time-limit", "", NULL);
+	sup_fail_kind(R, "time limit");
+	sup_fail(R, "time limit reached (%.3fs virtual) with processes still running",
+		 R->o->time_limit_ns / 1e9);
+}
+
 int sup_run_loop(struct sup_run *R)
 {
 	while (!R->done) {
@@ -454,11 +463,7 @@ int sup_run_loop(struct sup_run *R)
 				break;
 			}
 			if (next > R->o->time_limit_ns) {
-				R->now = R->o->time_limit_ns;
-				sup_trace_ev(R, NULL, 0, "time-limit", "", NULL);
-				sup_fail_kind(R, "time limit");
-				sup_fail(R, "time limit reached (%.3fs virtual) with processes still running",
-					 R->o->time_limit_ns / 1e9);
+				time_limit(R);
 				break;
 			}
 			if (next > R->now)
@@ -466,6 +471,13 @@ int sup_run_loop(struct sup_run *R)
 			expire(R);
 			sup_event_fire_due(R);
 			continue;
+		}
+		/* a thread that never parks (it computes, or makes calls that
+		 * need no wait) moves time on by itself: without this it would
+		 * yield past the limit, turn after turn, for ever */
+		if (R->now > R->o->time_limit_ns) {
+			time_limit(R);
+			break;
 		}
 		sup_give_turn(R, t);
 	}

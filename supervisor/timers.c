@@ -237,14 +237,34 @@ static void expire(struct sup_run *R, struct sup_timer *tm, int64_t n)
 		break;
 	}
 	case SIM_TK_FD: {
+		/* Never blocking: efd came from the program, and a full pipe in
+		 * its place would hang the supervisor.  Flipping the flag is
+		 * safe, no thread of the simulation runs meanwhile (the shim
+		 * does the same for its writes). */
 		uint64_t v = (uint64_t)n;
+		int fl = fcntl(tm->efd, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(tm->efd, F_SETFL, fl | O_NONBLOCK);
 		if (write(tm->efd, &v, sizeof v) < 0) {
 			/* the counter is full (2^64-2): timerfd would saturate too */
 		}
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(tm->efd, F_SETFL, fl);
 		R->gen++;
 		break;
 	}
 	}
+}
+
+/* when + n * interval, or -1 past the end of virtual time (INT64_MAX ns):
+ * an interval the program chose must not wrap the next expiry into the
+ * past, where it would fire again at once, for ever. */
+static int64_t advance(int64_t when, int64_t n, int64_t interval)
+{
+	int64_t step, next;
+	if (__builtin_mul_overflow(n, interval, &step) || __builtin_add_overflow(when, step, &next))
+		return -1;
+	return next;
 }
 
 static void fire(struct sup_run *R, void *arg)
@@ -255,12 +275,9 @@ static void fire(struct sup_run *R, void *arg)
 	if (tm->interval > 0 && R->now > tm->when)
 		n += (R->now - tm->when) / tm->interval;
 	expire(R, tm, n);
-	if (tm->interval > 0) {
-		tm->when += n * tm->interval;
+	tm->when = tm->interval > 0 ? advance(tm->when, n, tm->interval) : -1;
+	if (tm->when >= 0)
 		tm->ev = sup_event_at(R, tm->when, fire, tm);
-	} else {
-		tm->when = -1;
-	}
 }
 
 static bool silent(const struct sup_timer *tm)
@@ -274,7 +291,7 @@ static void catch_up(struct sup_run *R, struct sup_timer *tm)
 	if (!silent(tm) || tm->when < 0 || tm->when > R->now)
 		return;
 	if (tm->interval > 0)
-		tm->when += (1 + (R->now - tm->when) / tm->interval) * tm->interval;
+		tm->when = advance(tm->when, 1 + (R->now - tm->when) / tm->interval, tm->interval);
 	else
 		tm->when = -1;
 }

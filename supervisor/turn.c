@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static int64_t wall_ms(void)
 }
 
 /* The real wait status of a process whose channel closed: it is dying. */
-static int death_status(struct sup_proc *p)
+static int death_status(struct sup_run *R, struct sup_proc *p)
 {
 	for (int i = 0; i < 4000 && p->pid > 0 && !p->reaped; i++) {
 		siginfo_t si = { 0 };
@@ -67,7 +68,14 @@ static int death_status(struct sup_proc *p)
 	if (p->reaped)
 		return p->real_status;
 	if (p->pid > 0) {
-		kill(p->pid, SIGKILL); /* closed its channel but lives on: not simulable */
+		/* closed its channel (or said it exited) but lives on: not
+		 * simulable.  Said out loud: a shim never does this, so either
+		 * the process lied or it took seconds of wall time to die. */
+		char nb[16];
+		fprintf(stderr, "simsup: %s pid %d (%s) ended its channel or said it exited, but "
+			"did not die; killed it\n", sup_node_name(R, p->node, nb, sizeof nb), p->vpid,
+			p->name);
+		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
 		p->reaped = true;
 	}
@@ -102,7 +110,7 @@ static int image_died(struct sup_run *R, struct sup_proc *p)
 	uid_t uid = 0;
 	gid_t gid = 0;
 	bool ids = p->awaiting_hello && p->pid > 0 && proc_ids(p->pid, &uid, &gid);
-	int st = death_status(p);
+	int st = death_status(R, p);
 	if (!p->awaiting_hello || st != SIGSYS)
 		return st;
 	char nb[16], why[512];
@@ -160,6 +168,87 @@ static void on_signal(struct sup_run *R)
 	sup_reap(R);
 }
 
+/* Ends a process that broke the protocol (a message no shim sends, replies
+ * left unread) and fails the run with one line saying how: a target is
+ * untrusted input (proto.h), and nothing it does afterwards can be
+ * simulated.  The failure is recorded first, so that it is the run's why
+ * rather than the SIGKILL that follows.  *fd, if any, is closed. */
+__attribute__((format(printf, 4, 5)))
+static void protocol_error(struct sup_run *R, struct sup_thread *t, int *fd, const char *fmt, ...)
+{
+	struct sup_proc *p = t->proc;
+	char nb[16], what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	sup_node_name(R, p->node, nb, sizeof nb);
+	fprintf(stderr, "simsup: %s pid %d (%s) %s; ending it\n", nb, p->vpid, p->name, what);
+	if (fd && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	sup_trace_ev(R, p, t->vtid, "protocol-error", "s", "what", what);
+	sup_fail_kind(R, "protocol error");
+	sup_fail(R, "%s pid %d (%s) %s", nb, p->vpid, p->name, what);
+	if (p->pid > 0) /* never 0 or less: kill() would signal a whole group */
+		kill(p->pid, SIGKILL);
+	sup_proc_exited(R, p, death_status(R, p));
+}
+
+/* The requests that carry an fd (SCM_RIGHTS); any other that does is
+ * malformed. */
+static bool carries_fd(int op)
+{
+	switch (op) {
+	case SIM_THREAD_NEW: case SIM_FORK: case SIM_TIMER_CREATE: case SIM_NET_SOCKET:
+	case SIM_NET_CONNECT: case SIM_SYNC: case SIM_DISK:
+		return true;
+	}
+	return false;
+}
+
+/* Has the peer closed the channel?  A seqpacket recv returns 0 both for
+ * that and for an empty message. */
+static bool hung_up(int sock)
+{
+	struct pollfd pf = { .fd = sock, .events = POLLRDHUP };
+	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
+/* What is wrong with a received message, or NULL: every request is one
+ * struct sim_req and exactly rq.len bytes of payload, with at most one fd,
+ * and only on a request that carries one. */
+static const char *malformed(const struct msg *m, ssize_t n, int flags, int nfds, char *buf,
+			     size_t len)
+{
+	if (n == 0)
+		return "an empty message";
+	if (flags & MSG_TRUNC)
+		return "longer than any request";
+	if ((size_t)n < sizeof m->rq)
+		return "shorter than a request header";
+	if (m->rq.op == 0 || m->rq.op >= SIM_OP_MAX) {
+		snprintf(buf, len, "unknown request %u", (unsigned)m->rq.op);
+		return buf;
+	}
+	if (m->rq.len != (size_t)n - sizeof m->rq) {
+		snprintf(buf, len, "request %u: its length says %u bytes of payload, it has %zu",
+			 (unsigned)m->rq.op, (unsigned)m->rq.len, (size_t)n - sizeof m->rq);
+		return buf;
+	}
+	if (nfds > 1 || (flags & MSG_CTRUNC)) {
+		snprintf(buf, len, "request %u: more than one fd", (unsigned)m->rq.op);
+		return buf;
+	}
+	if (nfds && !carries_fd(m->rq.op)) {
+		snprintf(buf, len, "request %u: an fd on a request that carries none",
+			 (unsigned)m->rq.op);
+		return buf;
+	}
+	return NULL;
+}
+
 /* Receives the next request of the thread holding the turn.
  * Returns 1 with a message, 0 when the thread's process died, -1 when the
  * run must end (interrupt, watchdog). */
@@ -186,8 +275,8 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 				on_signal(R);
 			continue;
 		}
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
+		union { /* room for two fds: a second one is seen, and closed */
+			char buf[CMSG_SPACE(2 * sizeof(int))];
 			struct cmsghdr align;
 		} cm;
 		struct iovec iov = { .iov_base = &m->rq, .iov_len = sizeof m->rq + SIM_PAYLOAD_MAX };
@@ -196,34 +285,62 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 		ssize_t n = recvmsg(t->sock, &mh, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* every fd received is kept once (m->fd) or closed: a message
+		 * with several must not leak the others into the supervisor */
 		m->fd = -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-				memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
-		if (n <= 0) {
+		int nfds = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+				if (nfds++ == 0)
+					m->fd = fd;
+				else
+					close(fd);
+			}
+		}
+		if (n < 0 || (n == 0 && hung_up(t->sock))) {
+			if (m->fd >= 0)
+				close(m->fd);
 			if (!t->proc->exited)
 				sup_proc_exited(R, t->proc, image_died(R, t->proc));
 			else
 				sup_thread_dead(R, t);
 			return 0;
 		}
-		if ((size_t)n < sizeof m->rq || m->rq.op == 0 || m->rq.op >= SIM_OP_MAX ||
-		    m->rq.len != (size_t)n - sizeof m->rq) {
-			char nb[16];
-			fprintf(stderr, "simsup: %s pid %d sent a malformed message; ending it\n",
-				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid);
-			if (m->fd >= 0)
-				close(m->fd);
-			kill(t->proc->pid, SIGKILL);
-			sup_proc_exited(R, t->proc, death_status(t->proc));
+		char wb[128];
+		const char *why = malformed(m, n, mh.msg_flags, nfds, wb, sizeof wb);
+		if (why) {
+			protocol_error(R, t, &m->fd, "sent a malformed message (%s)", why);
 			return 0;
 		}
 		m->plen = m->rq.len;
 		m->payload[m->plen] = 0;
+		/* the sender's time moves the clock forward, but never more than
+		 * a nanosecond past the limit (the run then ends there): a
+		 * target's number must not overflow the sums made with now */
 		if (m->rq.now > R->now)
-			R->now = m->rq.now;
+			R->now = m->rq.now <= R->o->time_limit_ns ? m->rq.now
+				 : R->o->time_limit_ns < INT64_MAX ? R->o->time_limit_ns + 1
+								   : INT64_MAX;
 		return 1;
 	}
+}
+
+/* Sends a reply, or the grant of a turn, without ever blocking.  A shim
+ * reads each reply before its next request, so a full channel means a
+ * process that does not read them, and a blocking send would hang the
+ * supervisor on it for good (SIGTERM included: it waits on a signalfd). */
+static void send_rep(struct sup_run *R, struct sup_thread *t, const void *buf, size_t len)
+{
+	if (send(t->sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 || t->proc->exited)
+		return;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		protocol_error(R, t, NULL, "left its replies unread until its channel was full");
+	else
+		sup_proc_exited(R, t->proc, death_status(R, t->proc));
 }
 
 static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
@@ -233,8 +350,7 @@ static void reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const in
 			       .disk_ops = sup_disk_ops(R, t->proc->node) };
 	if (a)
 		memcpy(rep.a, a, sizeof rep.a);
-	if (send(t->sock, &rep, sizeof rep, MSG_NOSIGNAL) < 0 && !t->proc->exited)
-		sup_proc_exited(R, t->proc, death_status(t->proc));
+	send_rep(R, t, &rep, sizeof rep);
 }
 
 void sup_reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a)
@@ -294,8 +410,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.node_seed = (R->seed ^ 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1)) +
 			(uint64_t)p->boot * 0xbf58476d1ce4e5b9ULL;
 	sup_trace_ev(R, p, t->vtid, "start", "s", "program", p->name);
-	if (send(t->sock, &cfg, sizeof cfg, MSG_NOSIGNAL) < 0 && !p->exited)
-		sup_proc_exited(R, p, death_status(p));
+	send_rep(R, t, &cfg, sizeof cfg);
 }
 
 
@@ -386,7 +501,7 @@ static void on_kill(struct sup_run *R, struct sup_thread *t, const struct msg *m
 static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
 {
 	if (m->fd < 0) {
-		reply(R, t, -EINVAL, NULL);
+		protocol_error(R, t, NULL, "sent a malformed message (a fork without the child's socket)");
 		return;
 	}
 	struct sup_proc *c = sup_proc_new(R, t->proc->node, t->proc);
@@ -397,11 +512,33 @@ static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
 	reply(R, t, c->vpid, a);
 }
 
+/* Is pid a child of the supervisor that no simulated process is yet?  The
+ * shim clones with CLONE_PARENT, so a real new child is one.  Anything else
+ * would later be signalled and killed as if it were simulated: a host
+ * process, or (cut to pid_t) 0 or -1, a whole process group or every
+ * process the supervisor may signal. */
+static bool new_child(struct sup_run *R, int64_t pid)
+{
+	if (pid <= 0 || pid > INT32_MAX)
+		return false;
+	for (int i = 0; i < R->nprocs; i++)
+		if (R->procs[i]->pid == pid)
+			return false;
+	siginfo_t si;
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
+}
+
 static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct msg *m)
 {
 	struct sup_proc *c = find_proc(R, t->proc->node, m->rq.a[0]);
 	if (!c || c->parent != t->proc || c->pid) {
-		reply(R, t, -EINVAL, NULL);
+		protocol_error(R, t, NULL, "sent a malformed message (a fork done for pid %lld, "
+			       "which is not a fork it announced)", (long long)m->rq.a[0]);
+		return;
+	}
+	if (m->rq.a[1] > 0 && !new_child(R, m->rq.a[1])) {
+		protocol_error(R, t, NULL, "sent a malformed message (a fork done naming real pid "
+			       "%lld, which is not a new child of simsup)", (long long)m->rq.a[1]);
 		return;
 	}
 	for (int i = 0; i < R->nthreads; i++) {
@@ -442,6 +579,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			sup_node_changed(R, t->proc->node);
 		switch (m->rq.op) {
 		case SIM_HELLO:
+			if (!t->proc->awaiting_hello) { /* only a new image says hello */
+				protocol_error(R, t, NULL, "sent a malformed message (a second hello)");
+				break;
+			}
 			if (a[0] != SIM_PROTO_VERSION) {
 				fprintf(stderr, "simsup: %s: libsimsup.so speaks protocol %lld, simsup %d\n",
 					t->proc->name, (long long)a[0], SIM_PROTO_VERSION);
@@ -487,8 +628,8 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_THREAD_NEW: {
 			if (m->fd < 0) {
-				reply(R, t, -EINVAL, NULL);
-				parked = false;
+				protocol_error(R, t, NULL, "sent a malformed message (a new thread "
+					       "without its socket)");
 				break;
 			}
 			int vtid = sup_node_of(R, t->proc->node)->next_vpid++;
@@ -555,7 +696,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			/* Wait until the kernel has really ended it: until then its
 			 * pipes and sockets are still open, and whoever runs next
 			 * would see them in a state that depends on wall time. */
-			int st = death_status(t->proc);
+			int st = death_status(R, t->proc);
 			if (WIFSIGNALED(st) && st != SIGKILL)
 				sup_proc_exited(R, t->proc, st);
 			else
@@ -614,9 +755,13 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		case SIM_CRASH: {
 			char nb[16];
 			t->proc->crash_sig = (int)a[0];
-			fprintf(stderr, "simsup: %s pid %d (%s) crashed with signal %lld (%s) at %.6fs virtual:\n%s",
+			/* the backtrace's own last newline, or one: the lines after
+			 * it stay lines whatever the payload holds */
+			size_t bl = strlen(m->payload);
+			fprintf(stderr, "simsup: %s pid %d (%s) crashed with signal %lld (%s) at %.6fs virtual:\n%s%s",
 				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->proc->name,
-				(long long)a[0], strsignal((int)a[0]), R->now / 1e9, m->payload);
+				(long long)a[0], strsignal((int)a[0]), R->now / 1e9, m->payload,
+				bl && m->payload[bl - 1] == '\n' ? "" : "\n");
 			sup_trace_ev(R, t->proc, t->vtid, "crash", "i", "signal", a[0]);
 			free(t->proc->backtrace); /* for the report (report.c) */
 			t->proc->backtrace = strdup(m->payload);
@@ -678,11 +823,9 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 		t->reply.next_event = next_event(R, t);
 		t->reply.rt_offset = sup_faults_rt_offset(R, t->proc->node);
 		t->reply.disk_ops = sup_disk_ops(R, t->proc->node);
-		if (send(t->sock, &t->reply, sizeof t->reply, MSG_NOSIGNAL) < 0) {
-			if (!t->proc->exited)
-				sup_proc_exited(R, t->proc, death_status(t->proc));
+		send_rep(R, t, &t->reply, sizeof t->reply);
+		if (t->proc->exited)
 			return;
-		}
 	}
 	t->state = T_RUNNABLE;
 	t->deadline = -1;

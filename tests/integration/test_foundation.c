@@ -196,6 +196,17 @@ Test(foundation, time_limit_is_virtual)
 	run_free(&r);
 }
 
+/* A program that never parks moves virtual time with its calls alone; it
+ * used to yield past the limit, turn after turn, and never stop. */
+Test(foundation, time_limit_stops_a_program_that_never_waits, .timeout = 120)
+{
+	struct run r;
+	run_sim(&r, "simsup --time-limit 20ms --seed 1 -- sh -c 'yes > /dev/null'");
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "time limit reached (0.020s virtual)"), "%s", r.err);
+	run_free(&r);
+}
+
 Test(foundation, failure_prints_seed_and_replay)
 {
 	struct run r;
