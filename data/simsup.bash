@@ -15,7 +15,7 @@ _simsup()
 	# COMP_WORDBREAKS (without bash-completion), and the word after it is
 	# argument too
 	local with_arg=' --procs --tag --seed --time-limit --run-dir --epoch
-		--tick --preempt --watchdog --workload --reboot --durability --disk
+		--tick --preempt --watchdog --workload --reboot --durability --disk --disk-size
 		--partition --clock --chaos-duration --latency --seeds --iterations
 		-j --jobs --shard --budget --junit --timeline --pcap = : '
 	local cur prev words cword i
@@ -71,7 +71,7 @@ _simsup()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '--procs --tag --seed --time-limit
 			--run-dir --keep --epoch --tick --preempt --watchdog --workload
-			--reboot --durability --disk --partition --clock --chaos --chaos=
+			--reboot --durability --disk --disk-size --partition --clock --chaos --chaos=
 			--chaos-duration --servers-may-exit --latency --check-determinism
 			--verbose --quiet --help --version --seeds --iterations --jobs
 			--shard --fail-fast --budget --junit --timeline --pcap -v -q -h -j

@@ -41,17 +41,38 @@ bool shim_disk_call(struct sim_call *c, long *ret)
 	if (!shim_proc.disk_ops)
 		return false;
 	int op, fd = (int)A(0);
+	long len = 0, off = -1; /* a write's bytes and offset (-1: the file's position) */
 	switch (c->nr) {
 	case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
 		op = SIM_DISK_READ;
 		break;
-	case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
-	case SYS_fallocate: case SYS_sendfile:
+	case SYS_write: case SYS_pwrite64:
 		op = SIM_DISK_WRITE;
+		len = A(2);
+		off = c->nr == SYS_pwrite64 ? A(3) : -1;
+		break;
+	case SYS_writev: case SYS_pwritev: case SYS_pwritev2: {
+		op = SIM_DISK_WRITE;
+		const struct iovec *iov = (const struct iovec *)A(1);
+		for (long i = 0; iov && i < (long)A(2) && i < 1024; i++)
+			len += (long)iov[i].iov_len;
+		off = c->nr == SYS_writev || A(3) == -1 ? -1 : A(3);
+		break;
+	}
+	case SYS_fallocate:
+		op = SIM_DISK_WRITE;
+		len = (A(1) & 0x01 /* FALLOC_FL_KEEP_SIZE */) ? 0 : A(3);
+		off = A(2);
+		break;
+	case SYS_sendfile:
+		op = SIM_DISK_WRITE;
+		len = A(3);
 		break;
 	case SYS_copy_file_range: case SYS_splice:
 		op = SIM_DISK_WRITE;
 		fd = (int)A(2);
+		len = A(4);
+		off = A(3) ? *(const long *)A(3) : -1;
 		break;
 	case SYS_fsync: case SYS_fdatasync:
 		op = SIM_DISK_FSYNC;
@@ -61,7 +82,7 @@ bool shim_disk_call(struct sim_call *c, long *ret)
 	}
 	if (!(shim_proc.disk_ops & op) || shim_fd_kind(fd) != S_IFREG)
 		return false;
-	struct sim_req rq = { .op = SIM_DISK, .a = { op } };
+	struct sim_req rq = { .op = SIM_DISK, .a = { op, len, off } };
 	struct sim_rep rep;
 	long r = shim_request(&rq, NULL, fd, &rep);
 	if (rep.a[0] > 0)

@@ -41,6 +41,7 @@ enum {
 	OPT_KEEP,
 	OPT_DURABILITY,
 	OPT_DISK,
+	OPT_DISK_SIZE,
 	OPT_EPOCH,
 	OPT_CHECK_DET,
 	OPT_TICK,
@@ -83,6 +84,7 @@ static const struct option long_opts[] = {
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "durability", required_argument, NULL, OPT_DURABILITY },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "disk-size", required_argument, NULL, OPT_DISK_SIZE },
 	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "chaos", optional_argument, NULL, OPT_CHAOS },
 	{ "chaos-duration", required_argument, NULL, OPT_CHAOS_DURATION },
@@ -142,6 +144,8 @@ static const char usage_text[] =
 "  --disk SPEC           a disk fault: at=DUR,proc=N,fault=eio|enospc|stall|\n"
 "                        corrupt[,op=read|write|fsync][,for=DUR|count=N]\n"
 "                        [,path=GLOB][,delay=DUR]; repeatable\n"
+"  --disk-size SIZE      each server's storage dir holds at most SIZE bytes\n"
+"                        (e.g. 64M); a write past it fails with ENOSPC\n"
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
 "                        halves|ring|bridge|oneway:A>B; repeatable\n"
 "  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
@@ -516,6 +520,23 @@ static int opt_workload(struct sup_opts *o, const char *arg, char *err, size_t n
 	return 0;
 }
 
+/* --disk-size: K, M, G suffixes (powers of 1024). */
+static int opt_disk_size(struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	if (shift)
+		end++;
+	if (errno || end == arg || *end || v <= 0 || v > (1LL << 50) >> shift) {
+		bad_arg(err, n, "--disk-size", arg, "a size in bytes such as 65536, 64K, 16M or 1G");
+		return -1;
+	}
+	o->disk_size = (int64_t)v << shift;
+	return 0;
+}
+
 static int opt_run_dir(struct sup_opts *o, const char *arg, char *err, size_t n)
 {
 	char *d;
@@ -731,6 +752,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_WORKLOAD: return opt_workload(o, arg, err, n);
 	case OPT_REBOOT: return opt_list(&o->reboots, &o->nreboots, "--reboot", arg, err, n);
 	case OPT_DISK: return opt_list(&o->disks, &o->ndisks, "--disk", arg, err, n);
+	case OPT_DISK_SIZE: return opt_disk_size(o, arg, err, n);
 	case OPT_DURABILITY:
 		free(o->durability);
 		o->durability = strdup(arg);

@@ -26,6 +26,7 @@ struct sup_opts {
 	bool keep;                 /* --keep: keep a passing run's fresh directory */
 	char *durability;          /* --durability PROFILE[,commit=DUR][,expire=DUR] */
 	char **disks;              /* --disk SPEC (repeatable) */
+	int64_t disk_size;         /* --disk-size: bytes per server's storage dir (0: no limit) */
 	int ndisks;
 	int64_t epoch_ns;          /* --epoch; default 2025-01-01T00:00:00Z */
 	int verbosity;             /* -q: -1, default 0, -v: 1, -vv: 2 */

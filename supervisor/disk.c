@@ -13,7 +13,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@ static const char *const op_names[] = { "read", "write", "fsync" };
 struct sup_disk {
 	struct sup_disk_fault **f; /* each its own allocation: events point at it */
 	int n, cap;
+	int64_t *used;     /* --disk-size: bytes in each server's storage dir (-1: measure) */
 	uint64_t rng[4];   /* its own stream: a disk fault must not move other draws */
 };
 
@@ -197,6 +201,7 @@ void sup_disk_free(struct sup_run *R)
 	for (int i = 0; i < R->disk->n; i++)
 		free(R->disk->f[i]);
 	free(R->disk->f);
+	free(R->disk->used);
 	free(R->disk);
 	R->disk = NULL;
 }
@@ -204,7 +209,7 @@ void sup_disk_free(struct sup_run *R)
 int64_t sup_disk_ops(struct sup_run *R, int node)
 {
 	struct sup_disk *D = R->disk;
-	int64_t ops = 0;
+	int64_t ops = R->o->disk_size && node >= 0 ? SIM_DISK_WRITE : 0; /* every write counts */
 	for (int i = 0; D && i < D->n; i++)
 		if (D->f[i]->active && D->f[i]->node == node)
 			ops |= D->f[i]->ops;
@@ -232,16 +237,94 @@ static const char *file_path(struct sup_run *R, int node, int fd, char *buf, siz
 	return NULL;
 }
 
-int64_t sup_disk_decide(struct sup_run *R, int node, int op, int fd, int64_t *stall, int64_t *corrupt)
+static int64_t sum_sizes(int dirfd)
+{
+	int64_t total = 0;
+	struct sto_ent *e;
+	int n = sto_read_entries(dirfd, &e);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (e[i].type == DT_DIR) {
+			int fd = openat(dirfd, e[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0) {
+				total += sum_sizes(fd);
+				close(fd);
+			}
+		} else if (e[i].type == DT_REG && fstatat(dirfd, e[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			total += st.st_size;
+		}
+	}
+	if (n > 0)
+		sto_free_entries(e, n);
+	return total;
+}
+
+/*
+ * --disk-size: the storage dir holds at most that many bytes (the sum of
+ * its files' sizes, so that a run does not depend on the host's block
+ * allocation).  A write that would grow a file past it fails with ENOSPC;
+ * the used size is counted up by each write and measured again (files may
+ * have been removed or truncated since) before it refuses one.  Linux would
+ * write what fits and fail the next call; here the call that does not fit
+ * fails whole.
+ */
+static int64_t check_size(struct sup_run *R, int node, int fd, int64_t len, int64_t off, const char *path)
+{
+	struct sup_disk *D = disk_of(R);
+	if (!D->used) {
+		D->used = malloc((size_t)R->o->procs * sizeof *D->used);
+		for (int i = 0; i < R->o->procs; i++)
+			D->used[i] = -1;
+	}
+	struct stat st;
+	if (len <= 0 || fstat(fd, &st) < 0)
+		return 0;
+	if (off < 0) /* the file's own position, shared with the program's fd */
+		off = (fcntl(fd, F_GETFL) & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+	int64_t grow = off + len > st.st_size ? off + len - st.st_size : 0;
+	for (int pass = 0; grow && pass < 2; pass++) {
+		if (D->used[node] < 0 || pass) {
+			char dir[4200], nb[16];
+			snprintf(dir, sizeof dir, "%s/data/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb));
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			D->used[node] = dfd >= 0 ? sum_sizes(dfd) : 0;
+			if (dfd >= 0)
+				close(dfd);
+		}
+		if (D->used[node] + grow <= R->o->disk_size) {
+			D->used[node] += grow;
+			return 0;
+		}
+	}
+	if (!grow)
+		return 0;
+	char nb[16];
+	sup_trace_ev(R, NULL, 0, "disk", "ssssi", "node", sup_node_name(R, node, nb, sizeof nb), "fault", "full",
+		     "what", "write", "path", path, "used", D->used[node]);
+	return -ENOSPC;
+}
+
+int64_t sup_disk_decide(struct sup_run *R, int node, int op, int fd, int64_t len, int64_t off,
+			int64_t *stall, int64_t *corrupt)
 {
 	struct sup_disk *D = R->disk;
 	*stall = 0;
 	*corrupt = 0;
-	if (!D || node < 0)
+	if (node < 0)
 		return 0;
 	char buf[4200];
 	const char *path = NULL;
 	bool looked = false;
+	if (R->o->disk_size && op == SIM_DISK_WRITE) {
+		path = file_path(R, node, fd, buf, sizeof buf);
+		looked = true;
+		int64_t r = path ? check_size(R, node, fd, len, off, path) : 0;
+		if (r < 0)
+			return r;
+		D = R->disk;
+	}
+	if (!D)
+		return 0;
 	for (int i = 0; i < D->n; i++) {
 		struct sup_disk_fault *d = D->f[i];
 		if (!d->active || d->node != node || !(d->ops & op))

@@ -33,8 +33,11 @@ void sup_disk_free(struct sup_run *R);
 void sup_disk_chaos(struct sup_run *R, uint64_t rng[4], int64_t lo, int64_t hi);
 /* SIM_DISK_* ops with a fault active on node now (sim_rep.disk_ops). */
 int64_t sup_disk_ops(struct sup_run *R, int node);
-/* The decision for one operation on the file open at fd: 0 or -errno;
+/* The decision for one operation on the file open at fd (a write of len
+ * bytes at off; off -1: at the file's position): 0 or -errno;
  * *stall virtual ns to wait first; *corrupt 1+seed to corrupt a read. */
-int64_t sup_disk_decide(struct sup_run *R, int node, int op, int fd, int64_t *stall, int64_t *corrupt);
+int64_t sup_disk_decide(struct sup_run *R, int node, int op, int fd, int64_t len, int64_t off,
+			int64_t *stall, int64_t *corrupt);
+
 
 #endif

@@ -687,7 +687,8 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			int64_t dr = m->fd < 0 || (a[0] != SIM_DISK_READ && a[0] != SIM_DISK_WRITE &&
 						  a[0] != SIM_DISK_FSYNC)
 					    ? -EINVAL
-					    : sup_disk_decide(R, t->proc->node, (int)a[0], m->fd, &out[0], &out[1]);
+					    : sup_disk_decide(R, t->proc->node, (int)a[0], m->fd, a[1], a[2],
+							      &out[0], &out[1]);
 			reply(R, t, dr, out);
 			parked = false;
 			break;

@@ -104,7 +104,8 @@ enum sim_op {
 	                      a0=SIM_SYNC_ALL: everything on the node (sync, syncfs, msync).
 	                      ret 0 once the supervisor has recorded it */
 	SIM_DISK,          /* a file operation while a disk fault is active on the node
-	                      (rep.disk_ops): a0=SIM_DISK_READ|WRITE|FSYNC a1=bytes; carries the
+	                      (rep.disk_ops): a0=SIM_DISK_READ|WRITE|FSYNC a1=bytes a2=offset
+	                      (-1: the file's position); carries the
 	                      file (SCM_RIGHTS).  ret 0: go on; -errno: fail with it;
 	                      rep.a[0]=virtual ns to stall first; rep.a[1]=1+seed: corrupt what
 	                      the read returns (one byte at seed % length) */

@@ -113,3 +113,26 @@ Test(disk, a_chaos_family, .timeout = 60)
 	cr_expect(strstr(r.err, "disk=maybe: expected on or off"), "%s", r.err);
 	run_free(&r);
 }
+
+Test(disk, a_full_disk_refuses_what_does_not_fit, .timeout = 60)
+{
+	need_program(PY);
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --disk-size 64K -- " PY " -c '"
+		    "import os\n"
+		    "fd = os.open(\"a\", os.O_WRONLY | os.O_CREAT)\n"
+		    "n = 0\n"
+		    "try:\n"
+		    "    while True:\n"
+		    "        os.write(fd, b\"x\" * 10000); n += 1\n"
+		    "except OSError as e: print(n, e.strerror)\n"
+		    "os.ftruncate(fd, 0); os.lseek(fd, 0, 0)\n"
+		    "os.write(fd, b\"y\" * 50000); print(\"room again\")'");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	/* 6 x 10000 bytes fit in 65536, the 7th does not; a truncate frees it */
+	cr_expect(strstr(r.out, "p0 | 6 No space left on device\np0 | room again\n"), "%s", r.out);
+	run_free(&r);
+	run_sim(&r, "simsup --disk-size 12Q -- true");
+	cr_expect_eq(r.status, 2, "%s", r.err);
+	run_free(&r);
+}
