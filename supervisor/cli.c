@@ -761,9 +761,6 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 		return opt_list(&o->partitions, &o->npartitions, "--partition", arg, err, n);
 	case OPT_CHAOS:
 		free(o->chaos);
-	for (int i = 0; i < o->nclocks; i++)
-		free(o->clocks[i]);
-	free(o->clocks);
 		o->chaos = strdup(arg ? arg : "");
 		return o->chaos ? 0 : -1;
 	case OPT_CHAOS_DURATION:
@@ -881,6 +878,9 @@ void sup_cli_free(struct sup_opts *o)
 		free(o->partitions[i]);
 	free(o->partitions);
 	free(o->chaos);
+	for (int i = 0; i < o->nclocks; i++)
+		free(o->clocks[i]);
+	free(o->clocks);
 	for (int i = 0; i < o->argc; i++)
 		free(o->argv[i]);
 	free(o->argv);

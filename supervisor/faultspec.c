@@ -318,6 +318,16 @@ int fault_parse_chaos(const char *arg, struct chaos *c, char *err, size_t errlen
 	return rc;
 }
 
+/* A refused spec is shown on one line (main.c), as cli.c's errors are:
+ * control characters the argument brought in become '?'. */
+static int refused(char *err)
+{
+	for (char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return -1;
+}
+
 int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 {
 	struct reboot r;
@@ -325,23 +335,23 @@ int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 	struct chaos c;
 	for (int i = 0; i < o->nreboots; i++)
 		if (fault_parse_reboot(o->reboots[i], o->procs, &r, err, errlen) < 0)
-			return -1;
+			return refused(err);
 	for (int i = 0; i < o->npartitions; i++)
 		if (fault_parse_partition(o->partitions[i], o->procs, &p, err, errlen) < 0)
-			return -1;
+			return refused(err);
 	if (o->chaos && fault_parse_chaos(o->chaos, &c, err, errlen) < 0)
-		return -1;
+		return refused(err);
 	struct clockfault cf;
 	for (int i = 0; i < o->nclocks; i++)
 		if (fault_parse_clock(o->clocks[i], o->procs, &cf, err, errlen) < 0)
-			return -1;
+			return refused(err);
 	struct sup_durability d;
 	if (o->durability && sup_durability_parse(o->durability, &d, err, errlen) < 0)
-		return -1;
+		return refused(err);
 	struct sup_disk_fault df;
 	for (int i = 0; i < o->ndisks; i++)
 		if (sup_disk_parse(o->disks[i], o->procs, &df, err, errlen) < 0)
-			return -1;
+			return refused(err);
 	return 0;
 }
 

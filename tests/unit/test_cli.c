@@ -153,6 +153,18 @@ Test(cli, repeated_scalar_option_last_wins)
 	cr_assert_str_eq(opts.run_dir, "b");
 }
 
+/* --chaos used to free the --clock list (found by tests/fuzz/fuzz_cli:
+ * a use after free in sup_faults_check, and a leak without --chaos). */
+Test(cli, chaos_keeps_the_clocks)
+{
+	cr_assert_eq(PARSE("--clock", "at=1s,proc=0,jump=1s", "--chaos", "--clock",
+			   "at=2s,proc=0,drift=5ppm", "--", "x"), 0, "%s", err);
+	cr_assert_eq(opts.nclocks, 2);
+	cr_expect_str_eq(opts.clocks[0], "at=1s,proc=0,jump=1s");
+	cr_expect_str_eq(opts.clocks[1], "at=2s,proc=0,drift=5ppm");
+	cr_expect_str_eq(opts.chaos, "");
+}
+
 Test(cli, long_option_abbreviation)
 {
 	cr_assert_eq(PARSE("--proc", "4", "x"), 0, "%s", err);

@@ -68,3 +68,13 @@ Test(faults_spec, bad_specs_name_what_is_wrong)
 		cr_expect(!strchr(err, '\n'), "two lines: %s", err);
 	}
 }
+
+/* The error is printed as one line: a newline in the argument does not
+ * break it (found by tests/fuzz/fuzz_cli). */
+Test(faults_spec, error_is_one_line)
+{
+	char err[512];
+	cr_assert_eq(check("clock", "at=1s\nx,proc=0,jump=1s", err), -1);
+	cr_expect(!strchr(err, '\n'), "%s", err);
+	cr_expect(strstr(err, "at=1s?x"), "%s", err);
+}
