@@ -247,7 +247,7 @@ static int64_t sum_sizes(int dirfd)
 		if (e[i].type == DT_DIR) {
 			int fd = openat(dirfd, e[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
-				total += sum_sizes(fd);
+				STO_DESCEND(total += sum_sizes(fd));
 				close(fd);
 			}
 		} else if (e[i].type == DT_REG && fstatat(dirfd, e[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {

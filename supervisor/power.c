@@ -96,7 +96,7 @@ static void collect(int dirfd, const char *prefix, struct seen_set *out, const s
 		} else if (fd >= 0) {
 			char sub[4200];
 			snprintf(sub, sizeof sub, "%s/", path);
-			collect(fd, sub, out, hash, before);
+			STO_DESCEND(collect(fd, sub, out, hash, before));
 		}
 		if (fd >= 0)
 			close(fd);
@@ -227,7 +227,7 @@ static void find_unsynced(struct sto_node *N, int dirfd, uint64_t key, const cha
 		if (e[i].type == DT_DIR) {
 			char sub[4300];
 			snprintf(sub, sizeof sub, "%s/", path);
-			find_unsynced(N, fd, e[i].key, sub, U);
+			STO_DESCEND(find_unsynced(N, fd, e[i].key, sub, U));
 		} else if (!same_as_durable(N, fd, e[i].key)) {
 			add_unsynced(U, path, e[i].key, DT_REG);
 		}
@@ -492,7 +492,7 @@ static void rebuild_dir(struct rebuild *B, int dirfd, uint64_t key, const char *
 		const struct sto_ent *e = &L->e[i];
 		switch (e->type) {
 		case DT_DIR: {
-			if (depth > 64 || mkdirat(dirfd, e->name, 0700) < 0)
+			if (depth >= STO_MAX_DEPTH || mkdirat(dirfd, e->name, 0700) < 0)
 				break;
 			int fd = openat(dirfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)

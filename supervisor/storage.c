@@ -43,6 +43,8 @@
 #include "storage.h"
 #include "sup.h"
 
+int sto_depth; /* the walks' current depth (STO_DESCEND); one thread */
+
 /* ---- keys, records ---- */
 
 uint64_t sto_key_of(const struct statx *sx)
@@ -374,7 +376,7 @@ void sto_snap_tree(struct sto_node *N, int dirfd, uint64_t key, bool contents, b
 		struct statx sx;
 		uint64_t k = e->key;
 		if (e->type == DT_DIR) {
-			sto_snap_tree(N, fd, k, contents, da_alloc);
+			STO_DESCEND(sto_snap_tree(N, fd, k, contents, da_alloc));
 			L = sto_find_list(N, key, false); /* the array may have moved */
 		} else if (sto_statx(fd, "", &sx) == 0) {
 			sto_snap_content(N, fd, &sx);
@@ -470,7 +472,7 @@ static void age_tree(struct sup_run *R, struct sto_node *N, int dirfd, uint64_t 
 			continue;
 		struct statx sx;
 		if (e[i].type == DT_DIR) {
-			age_tree(R, N, fd, e[i].key, lists);
+			STO_DESCEND(age_tree(R, N, fd, e[i].key, lists));
 		} else if (sto_statx(fd, "", &sx) == 0) {
 			struct sto_file *f = sto_find_file(N, e[i].key, true);
 			bool same = f->stored ? f->size == (int64_t)sx.stx_size &&

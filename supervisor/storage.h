@@ -45,7 +45,22 @@ void sup_storage_wiped(struct sup_run *R, int node);
 void sup_storage_power(struct sup_run *R, int node, uint64_t rng[4], char *what, size_t n);
 void sup_storage_free(struct sup_run *R);
 
-/* ---- private to storage.c and power.c ---- */
+/* ---- private to storage.c, power.c and disk.c ---- */
+
+/* How deep the walks of a storage dir go: a program can nest directories
+ * without end, and the supervisor must not run out of stack on them.
+ * Deeper directories are left out of the durable image (and so lost by a
+ * power loss), as rebuild_dir in power.c also stops there. */
+#define STO_MAX_DEPTH 64
+extern int sto_depth;
+#define STO_DESCEND(call)                         \
+	do {                                      \
+		if (sto_depth < STO_MAX_DEPTH) {  \
+			sto_depth++;              \
+			call;                     \
+			sto_depth--;              \
+		}                                 \
+	} while (0)
 
 struct sto_ent {
 	char *name;
