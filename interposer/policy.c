@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "simsup/escape.h"
@@ -125,7 +126,9 @@ static int policy_add_rules(scmp_filter_ctx ctx)
 	return rc;
 }
 
-int sup_policy_build(scmp_filter_ctx *out)
+/* A filter that allows by default, with the rules add() puts in it; on
+ * every x86 ABI (the policy) or on x86-64 alone (the guard). */
+static int build_with(scmp_filter_ctx *out, int (*add)(scmp_filter_ctx), bool all_arches)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc;
@@ -136,15 +139,21 @@ int sup_policy_build(scmp_filter_ctx *out)
 	/* Have libseccomp return the kernel's errno instead of -ECANCELED. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	if (rc == 0)
-		rc = policy_add_arches(ctx);
+		rc = all_arches ? policy_add_arches(ctx)
+				: seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	if (rc == 0)
-		rc = policy_add_rules(ctx);
+		rc = add(ctx);
 	if (rc < 0) {
 		seccomp_release(ctx);
 		return rc;
 	}
 	*out = ctx;
 	return 0;
+}
+
+int sup_policy_build(scmp_filter_ctx *out)
+{
+	return build_with(out, policy_add_rules, true);
 }
 
 /*
@@ -234,28 +243,21 @@ static int guard_add(scmp_filter_ctx ctx, int nr, enum guard_rule rule)
 	return rc;
 }
 
-int sup_guard_build(scmp_filter_ctx *out)
+static int guard_add_rules(scmp_filter_ctx ctx)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc;
+	int rc = 0;
 
-	*out = NULL;
-	if (ctx == NULL)
-		return -ENOMEM;
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 #define SUP_GUARD_ADD_RULE(name, rule)                                        \
 	if (rc == 0)                                                          \
 		rc = guard_add(ctx, SCMP_SYS(name), rule);
 	SIM_ESCAPE_CALLS(SUP_GUARD_ADD_RULE)
 #undef SUP_GUARD_ADD_RULE
-	if (rc < 0) {
-		seccomp_release(ctx);
-		return rc;
-	}
-	*out = ctx;
-	return 0;
+	return rc;
+}
+
+int sup_guard_build(scmp_filter_ctx *out)
+{
+	return build_with(out, guard_add_rules, false);
 }
 
 int sup_guard_load(void)
