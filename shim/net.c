@@ -6,7 +6,8 @@
  * AF_INET and AF_INET6 sockets become real AF_UNIX sockets bound to an
  * abstract name the supervisor knows ("\0simsup.PID.RUN.sID"), so the
  * program's own poll/epoll/select work on them natively; AF_UNIX stays a
- * plain local socket; netlink, raw and packet sockets are refused.
+ * plain local socket; NETLINK_ROUTE is answered by netlink.c; raw and
+ * packet sockets and other netlink protocols are refused.
  *
  * Reachable from the SIGSYS handler: no allocation, kernel only through the
  * gate, no stdio, errno untouched.
@@ -24,6 +25,7 @@
 #include <sys/utsname.h>
 
 #include "net.h"
+#include "netif.h"
 
 /* Per process (copied by fork, rebuilt empty by exec); written only by the
  * thread that holds the turn. */
@@ -341,11 +343,8 @@ static bool net_socket(struct sim_call *c, long *ret)
 	int base = type & 0xf, flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (dom == AF_UNIX)
 		return false;
-	if (dom == AF_NETLINK) {
-		shim_refuse(c->nr, "netlink sockets (routes, interface lists) are not simulated");
-		*ret = -EAFNOSUPPORT;
-		return true;
-	}
+	if (dom == AF_NETLINK)
+		return shim_netlink_socket(c, ret); /* netlink.c */
 	if (dom != AF_INET && dom != AF_INET6) {
 		shim_refuse(c->nr, "sockets of this address family are not simulated "
 				   "(only AF_INET, AF_INET6 TCP/UDP and local AF_UNIX)");
@@ -406,10 +405,17 @@ bool shim_net_call(struct sim_call *c, long *ret)
 	default:
 		return false;
 	}
+	if (shim_netif_ioctl(c, ret)) /* interface queries on any socket (netif.c) */
+		return true;
 	int fd = (int)c->a[0];
 	struct shim_vsock *v = shim_vs(fd);
 	if (!v)
 		return net_global(c, ret);
+	if (v->family == AF_NETLINK && c->nr != SYS_close && c->nr != SYS_dup && c->nr != SYS_dup2 &&
+	    c->nr != SYS_dup3 && c->nr != SYS_fcntl) {
+		*ret = shim_netlink_call(v, fd, c);
+		return true;
+	}
 	switch (c->nr) {
 	case SYS_bind: *ret = net_bind(v, (const void *)c->a[1], (unsigned)c->a[2]); break;
 	case SYS_getsockname: case SYS_getpeername: *ret = net_names(v, c); break;
