@@ -622,7 +622,9 @@ bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req
 /* A crash (faults.c): the node's programs died without closing anything, so
  * its peers see their connections reset, as after a host crash, not closed
  * in order.  Their ends read EOF now; marking the sides aborted makes the
- * relay answer that EOF with a reset. */
+ * relay answer that EOF with a reset.  Every socket of the node is gone at
+ * once, listeners and UDP included: a restarted program binding the same
+ * port (SO_REUSEADDR, SO_REUSEPORT) shares it with nothing of the old boot. */
 void sup_net_node_crashed(struct sup_run *R, int node)
 {
 	struct sup_net *N = R->net;
@@ -634,6 +636,9 @@ void sup_net_node_crashed(struct sup_run *R, int node)
 			if (c->node[side] == node)
 				c->abort[side] = true;
 	}
+	for (uint32_t i = 0; i < N->nsocks; i++)
+		if (N->socks[i]->node == node)
+			sup_net_sock_dead(R, N->socks[i]);
 	sup_net_pump(R);
 }
 

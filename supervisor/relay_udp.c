@@ -99,24 +99,37 @@ static void udp_due(struct sup_run *R, void *arg)
 	if (!N)
 		return;
 	unlink_flight(N, d);
+	if (d->to != d->from && sup_node_of(R, d->to)->down) {
+		trace_dgram(R, "net-udp-drop", d, "node down"); /* no host answers: silence */
+		free(d);
+		return;
+	}
 	if (sup_net_link_down(R, d->from, d->to)) {
 		trace_dgram(R, "net-udp-drop", d, "partition");
 		free(d);
 		return;
 	}
-	struct sup_sock *t = sup_net_udp_target(R, d->to, d->dst_ip, d->dport);
-	if (t && t->pend) {
-		queue_at(R, t, d);
-		return;
-	}
-	int r = t ? send_to(t, d) : -ECONNREFUSED;
-	if (r == -EAGAIN) {
-		queue_at(R, t, d);
-		return;
+	struct sup_sock *t;
+	int r;
+	for (;;) {
+		t = sup_net_udp_target(R, d->to, d->dst_ip, d->dport);
+		if (t && t->pend) {
+			queue_at(R, t, d);
+			return;
+		}
+		r = t ? send_to(t, d) : -ECONNREFUSED;
+		if (r == -EAGAIN) {
+			queue_at(R, t, d);
+			return;
+		}
+		if (r == 0 || !t)
+			break;
+		/* the program's socket is gone (its process ended): another
+		 * socket sharing the port gets the datagram, as in the kernel,
+		 * where a closed socket is no longer in the port's table */
+		sup_net_sock_dead(R, t);
 	}
 	if (r < 0) {
-		if (t)
-			sup_net_sock_dead(R, t);
 		trace_dgram(R, "net-udp-drop", d, "port unreachable");
 	} else {
 		trace_dgram(R, "net-udp-deliver", d, NULL);

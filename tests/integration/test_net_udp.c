@@ -34,3 +34,64 @@ Test(net_udp, datagrams_to_a_closed_port_are_dropped)
 	cr_expect(strstr(r.out, "p0 | timed out"), "%s", r.out);
 	run_free(&r);
 }
+
+/* A UDP server with two SO_REUSEPORT sockets on one port (as unbound's
+ * threads) crashes and restarts: the first datagram after the restart is
+ * answered (the dead sockets do not share the port with the new ones), and
+ * a datagram sent while the node is down is dropped as "node down". */
+static const char udp_pair_server[] =
+	"import socket, select\n"
+	"ss = []\n"
+	"for i in range(2):\n"
+	"    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+	"    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n"
+	"    s.bind(('0.0.0.0', 7000))\n"
+	"    ss.append(s)\n"
+	"while True:\n"
+	"    for s in select.select(ss, [], [])[0]:\n"
+	"        d, a = s.recvfrom(100)\n"
+	"        s.sendto(d, a)\n";
+static const char udp_one_query[] =
+	"import socket, sys, time\n"
+	"time.sleep(float(sys.argv[1]))\n"
+	"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+	"s.settimeout(0.5)\n"
+	"s.sendto(b'ping', ('10.0.1.1', 7000))\n"
+	"try: print('answered', s.recvfrom(100)[0].decode())\n"
+	"except TimeoutError: print('lost')\n";
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(net_udp, a_crashed_servers_sockets_are_gone_at_once)
+{
+	need_program("/usr/bin/python3");
+	char *dir = scratch_dir(), py[4200];
+	snprintf(py, sizeof py, "%s/py", dir);
+	cr_assert_eq(mkdir(py, 0755), 0);
+	put_file(py, "server.py", udp_pair_server);
+	put_file(py, "query.py", udp_one_query);
+	struct run r;
+	run_sim(&r, "simsup --seed 3 --run-dir %s/run --reboot at=1s,proc=0,kind=crash,down=1s "
+		"--workload '/usr/bin/python3 %s/query.py 1.5' --workload '/usr/bin/python3 %s/query.py 3' "
+		"-- /usr/bin/python3 %s/server.py", dir, py, py, py);
+	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "w0 | lost"), "sent while p0 was down: %s", r.out);
+	cr_expect(strstr(r.out, "w1 | answered ping"), "the first datagram after the restart: %s",
+		  r.out);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/run/trace.jsonl", dir);
+	char *trace = slurp(path);
+	cr_assert(trace);
+	cr_expect(strstr(trace, "\"why\":\"node down\""), "the drop is not a partition");
+	cr_expect(!strstr(trace, "\"why\":\"partition\""));
+	free(trace);
+	run_free(&r);
+}
