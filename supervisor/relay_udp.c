@@ -99,7 +99,7 @@ static void udp_due(struct sup_run *R, void *arg)
 	if (!N)
 		return;
 	unlink_flight(N, d);
-	if (d->to != d->from && sup_node_of(R, d->to)->down) {
+	if (d->to != d->from && (sup_node_of(R, d->to)->down || sup_node_of(R, d->from)->down)) {
 		trace_dgram(R, "net-udp-drop", d, "node down"); /* no host answers: silence */
 		free(d);
 		return;
