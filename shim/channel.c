@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -76,6 +77,13 @@ static void send_req(struct sim_req *rq, const void *payload, int sendfd)
 	}
 }
 
+/* The signals a thread holds back while it waits for a reply: every one
+ * but the synchronous ones (a fault is the thread's own, and SIGSYS must
+ * reach the trap handler), as the SIGSYS handler's own mask (sud.c). */
+#define SHIM_SYNC_SIGNALS                                                                  \
+	((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) |      \
+	 (1ULL << (SIGFPE - 1)) | (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)))
+
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep)
 {
 	if (shim_self.sock < 0)
@@ -86,6 +94,22 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	if (shim_self.dirty)
 		rq->flags |= SIM_REQ_DIRTY;
 	shim_self.dirty = false;
+	/*
+	 * Waiting for a reply may mean waiting for the turn.  Inside a trap
+	 * (shim_self.mask set) the SIGSYS handler's mask already holds the
+	 * program's signals back; a request from anywhere else (a clock read
+	 * through the vDSO or a PLT wrapper that yields at the end of its
+	 * slice) must hold them back itself.  Otherwise a signal the
+	 * supervisor sends meanwhile (a timer, SIGCHLD) runs the program's
+	 * handler at once, while another thread holds the turn: the handler's
+	 * calls race with that thread in wall-clock time (the handler's own
+	 * requests even take the reply meant for the wait).  Restoring the
+	 * mask after the reply delivers them here, with the turn.
+	 */
+	uint64_t held = ~SHIM_SYNC_SIGNALS, old = 0;
+	bool hold = rep && !shim_self.mask;
+	if (hold)
+		sys4(SYS_rt_sigprocmask, SIG_BLOCK, &held, &old, 8);
 	send_req(rq, payload, sendfd);
 	if (!rep)
 		return 0;
@@ -102,6 +126,8 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	shim_proc.next_event = rep->next_event;
 	shim_proc.rt_offset = rep->rt_offset;
 	shim_proc.disk_ops = rep->disk_ops;
+	if (hold)
+		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	return rep->ret;
 }
 
@@ -110,6 +136,17 @@ long shim_call(int op, long a0, long a1, long a2, long a3)
 	struct sim_req rq = { .op = op, .a = { a0, a1, a2, a3 } };
 	struct sim_rep rep;
 	return shim_request(&rq, NULL, -1, &rep);
+}
+
+long shim_query(int op, long a0, long a1, long a2, long a3)
+{
+	bool dirty = shim_self.dirty;
+	int64_t next = shim_proc.next_event;
+	shim_self.dirty = false;
+	long r = shim_call(op, a0, a1, a2, a3);
+	shim_self.dirty = dirty;
+	shim_proc.next_event = next;
+	return r;
 }
 
 static void send_text(int op, long a0, const char *text)

@@ -99,7 +99,7 @@ static uint64_t virtual_ino(uint64_t ino, uint64_t born)
 	unsigned h = (unsigned)(((ino ^ born) * 0x9e3779b97f4a7c15ULL) >> 54);
 	if (ino_cache[h].ino == ino && ino_cache[h].born == born && ino_cache[h].vino)
 		return ino_cache[h].vino;
-	long v = shim_call(SIM_INODE, (long)ino, (long)born, 0, 0);
+	long v = shim_query(SIM_INODE, (long)ino, (long)born, 0, 0); /* asked on a miss only */
 	if (v <= 0)
 		return ino;
 	ino_cache[h].ino = ino;

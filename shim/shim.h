@@ -108,6 +108,13 @@ extern struct shim_proc shim_proc;
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep);
 /* Convenience: op with up to four arguments, waits for the reply. */
 long shim_call(int op, long a0, long a1, long a2, long a3);
+/* A question that must leave the schedule as it was: whether it is asked
+ * at all may depend on host values (filetime.c asks only on a miss of a
+ * cache keyed by host inode numbers), so it neither reports this thread's
+ * changes (the dirty flag waits for the next request: reported here, it
+ * would wake parked pollers) nor takes the reply's yield point (the reply
+ * of a request made only in some runs would end a slice only in some). */
+long shim_query(int op, long a0, long a1, long a2, long a3);
 void shim_note(const char *text);            /* a trace note */
 void shim_refuse(long nr, const char *what); /* record an unsupported call */
 _Noreturn void shim_die(const char *msg);    /* fatal shim error: report and exit */

@@ -31,14 +31,20 @@ static inline const char *simsup_bin(void)
 	return b;
 }
 
-/* Path of a built example program. */
-static inline char *example(const char *name)
+/* NAME in the directory meson passes in the environment variable VAR. */
+static inline char *path_in(const char *var, const char *name)
 {
-	const char *d = getenv("SIMSUP_EXAMPLES");
-	cr_assert(d && *d, "SIMSUP_EXAMPLES is not set: run the tests through meson test");
+	const char *d = getenv(var);
+	cr_assert(d && *d, "%s is not set: run the tests through meson test", var);
 	char *p;
 	cr_assert(asprintf(&p, "%s/%s", d, name) > 0);
 	return p;
+}
+
+/* Path of a built example program. */
+static inline char *example(const char *name)
+{
+	return path_in("SIMSUP_EXAMPLES", name);
 }
 
 /*
@@ -80,6 +86,12 @@ static inline char *test_dir(const char *prefix)
 	cr_assert(asprintf(&d, "%s/%s-XXXXXX", test_tmp(), prefix) > 0);
 	cr_assert(mkdtemp(d), "mkdtemp");
 	return d;
+}
+
+/* Path of a helper program built in tests/integration/ (compat_*, det_*). */
+static inline char *built_helper(const char *name)
+{
+	return path_in("SIMSUP_COMPAT", name);
 }
 
 static inline char *slurp(const char *path)

@@ -9,10 +9,10 @@
 /* Path of a helper built from tests/integration/compat/. */
 static char *helper(const char *name)
 {
-	const char *d = getenv("SIMSUP_COMPAT");
-	cr_assert(d && *d, "SIMSUP_COMPAT is not set: run the tests through meson test");
-	char *p;
-	cr_assert(asprintf(&p, "%s/compat_%s", d, name) > 0);
+	char *n, *p;
+	cr_assert(asprintf(&n, "compat_%s", name) > 0);
+	p = built_helper(n);
+	free(n);
 	return p;
 }
 
