@@ -64,6 +64,8 @@ enum {
 	OPT_TIMELINE,
 	OPT_PCAP,
 	OPT_LATENCY,
+	OPT_NET_FAULT,
+	OPT_MINIMIZE,
 };
 
 #define SHORT_OPTS "+:vqhj:"
@@ -104,6 +106,8 @@ static const struct option long_opts[] = {
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "net-fault", required_argument, NULL, OPT_NET_FAULT },
+	{ "minimize", optional_argument, NULL, OPT_MINIMIZE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -149,7 +153,11 @@ static const char usage_text[] =
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
 "                        halves|ring|bridge|oneway:A>B; repeatable\n"
 "  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
-"                        jump=+-DUR and/or drift=+-PPMppm; repeatable\n"
+"                        jump=+-DUR and/or drift=+-PPMppm, or reset=on;\n"
+"                        repeatable\n"
+"  --net-fault SPEC      a network trouble: at=DUR,fault=spike|refuse|hang,\n"
+"                        proc=N,for=DUR[,extra=DUR], or at=DUR,fault=reset\n"
+"                        [,pick=N]; repeatable (docs/faults.md)"
 "  --chaos[=KNOBS]       seeded faults during the chaos phase; KNOBS like\n"
 "                        max-down=1,interval=2s-10s,kinds=crash:2+graceful:1\n"
 "                        (docs/faults.md)\n"
@@ -163,6 +171,10 @@ static const char usage_text[] =
 "                        (docs/network.md)\n"
 "  --check-determinism   run again with the same seed and fail if the two\n"
 "                        runs differ\n"
+"  --minimize[=match:TEXT]\n"
+"                        shrink a failing run (--seed N) to the fewest faults\n"
+"                        that fail it the same way, and print that command\n"
+"                        (-j and --budget apply; docs/faults.md)\n"
 "  -v, --verbose         say more (repeat for even more)\n"
 "  -q, --quiet           say only what went wrong\n"
 "  -h, --help            print this text\n"
@@ -718,6 +730,7 @@ static int opt_latency(struct sup_opts *o, const char *arg, char *err, size_t n)
 
 /* sweeps and outputs: defined below */
 static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size_t n);
+static int opt_minimize(struct sup_opts *o, const char *arg, char *err, size_t n);
 static int check_sweep(struct sup_opts *o, char *err, size_t n);
 
 /* ---- parse ------------------------------------------------------------ */
@@ -768,6 +781,8 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_SERVERS_MAY_EXIT: o->servers_may_exit = true; return 0;
 	case OPT_CLOCK: return opt_list(&o->clocks, &o->nclocks, "--clock", arg, err, n);
 	case OPT_LATENCY: return opt_latency(o, arg, err, n);
+	case OPT_NET_FAULT: return opt_list(&o->netfaults, &o->nnetfaults, "--net-fault", arg, err, n);
+	case OPT_MINIMIZE: return opt_minimize(o, arg, err, n);
 	case OPT_TIME_LIMIT: return opt_duration("--time-limit", arg, &o->time_limit_ns, err, n);
 	case OPT_TICK: return opt_duration("--tick", arg, &o->tick_ns, err, n);
 	case OPT_WATCHDOG: return opt_duration("--watchdog", arg, &o->watchdog_ns, err, n);
@@ -881,6 +896,10 @@ void sup_cli_free(struct sup_opts *o)
 	for (int i = 0; i < o->nclocks; i++)
 		free(o->clocks[i]);
 	free(o->clocks);
+	for (int i = 0; i < o->nnetfaults; i++)
+		free(o->netfaults[i]);
+	free(o->netfaults);
+	free(o->minimize_match);
 	for (int i = 0; i < o->argc; i++)
 		free(o->argv[i]);
 	free(o->argv);
@@ -1187,6 +1206,21 @@ static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size
 	}
 }
 
+static int opt_minimize(struct sup_opts *o, const char *arg, char *err, size_t n)
+{
+	o->minimize = true;
+	free(o->minimize_match);
+	o->minimize_match = NULL;
+	if (!arg)
+		return 0;
+	if (strncmp(arg, "match:", 6) || !arg[6]) {
+		bad_arg(err, n, "--minimize", arg, "match:TEXT, a line the failing output must contain");
+		return -1;
+	}
+	o->minimize_match = strdup(arg + 6);
+	return o->minimize_match ? 0 : (set_err(err, n, "out of memory"), -1);
+}
+
 /* Options that only make sense together. */
 static int check_sweep(struct sup_opts *o, char *err, size_t n)
 {
@@ -1200,6 +1234,18 @@ static int check_sweep(struct sup_opts *o, char *err, size_t n)
 		return -1;
 	}
 	o->sweep = o->nseed_ranges > 0 || o->iterations > 0;
+	if (o->minimize && o->sweep) {
+		set_err(err, n, "--minimize shrinks one failing run: give its --seed N, not a seed list");
+		return -1;
+	}
+	if (o->minimize && !o->seed_set) {
+		set_err(err, n, "--minimize needs the failing run's --seed N (the replay line a failure prints)");
+		return -1;
+	}
+	if (o->minimize && o->check_determinism) {
+		set_err(err, n, "--minimize checks its result twice already: drop --check-determinism");
+		return -1;
+	}
 	if (o->shard_n && !o->sweep) {
 		set_err(err, n, "--shard needs a seed list: --seeds A-B, or --seed N --iterations M");
 		return -1;
@@ -1258,13 +1304,25 @@ static bool replay_drops(int c)
  * options it returned forms one span; a span whose options are all kept is
  * copied as it was, one whose options are all dropped is left out, and a
  * cluster of short options that mixes both ("-vj4") keeps its kept letters. */
-char *sup_cli_replay(int argc, char **argv, uint64_t seed)
+static bool minimize_drops(int c)
+{
+	switch (c) {
+	case OPT_REBOOT: case OPT_PARTITION: case OPT_CLOCK: case OPT_DISK: case OPT_NET_FAULT:
+	case OPT_CHAOS: case OPT_CHAOS_DURATION: case OPT_MINIMIZE: case OPT_PREEMPT:
+		return true;
+	default:
+		return replay_drops(c);
+	}
+}
+
+static char *replay(int argc, char **argv, uint64_t seed, bool (*drops)(int), const char *more,
+		    char *const *extra, int nextra)
 {
 	struct sbuf b = { 0 };
-	char head[48];
+	char head[64];
 	int codes[64], ncodes = 0, prev = 1, c;
 
-	snprintf(head, sizeof(head), "simsup --seed %" PRIu64, seed);
+	snprintf(head, sizeof(head), "simsup --seed %" PRIu64 "%s", seed, more);
 	sb_puts(&b, head);
 	optind = 0;
 	opterr = 0;
@@ -1275,20 +1333,22 @@ char *sup_cli_replay(int argc, char **argv, uint64_t seed)
 			continue; /* inside a cluster of short options */
 		int dropped = 0;
 		for (int i = 0; i < ncodes; i++)
-			dropped += replay_drops(codes[i]);
+			dropped += drops(codes[i]);
 		if (dropped == 0) {
 			for (int i = prev; i < optind; i++)
 				sb_shell_word(&b, argv[i]);
 		} else if (dropped < ncodes) {
 			for (int i = 0; i < ncodes; i++) {
 				char s[3] = { '-', (char)codes[i], '\0' };
-				if (!replay_drops(codes[i]) && codes[i] < 128)
+				if (!drops(codes[i]) && codes[i] < 128)
 					sb_shell_word(&b, s);
 			}
 		}
 		ncodes = 0;
 		prev = optind;
 	}
+	for (int i = 0; i < nextra; i++)
+		sb_shell_word(&b, extra[i]);
 	for (int i = prev; i < argc; i++)
 		sb_shell_word(&b, argv[i]);
 	if (b.oom) {
@@ -1296,4 +1356,36 @@ char *sup_cli_replay(int argc, char **argv, uint64_t seed)
 		return NULL;
 	}
 	return b.p;
+}
+
+char *sup_cli_replay(int argc, char **argv, uint64_t seed)
+{
+	return replay(argc, argv, seed, replay_drops, "", NULL, 0);
+}
+
+char *sup_cli_replay_with(int argc, char **argv, uint64_t seed, int preempt,
+			  char *const *extra, int nextra)
+{
+	char more[32] = "";
+	if (preempt > 0)
+		snprintf(more, sizeof more, " --preempt %d", preempt);
+	return replay(argc, argv, seed, minimize_drops, more, extra, nextra);
+}
+
+char *sup_fmt_duration(int64_t ns, char *buf, size_t n)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	if (u % (uint64_t)1000000000 == 0) {
+		snprintf(buf, n, "%s%" PRIu64 "s", sign, u / (uint64_t)1000000000);
+	} else if (u < (uint64_t)1000000000 && u % (uint64_t)1000000 == 0) {
+		snprintf(buf, n, "%s%" PRIu64 "ms", sign, u / (uint64_t)1000000);
+	} else {
+		char frac[16];
+		snprintf(frac, sizeof frac, "%09" PRIu64, u % (uint64_t)1000000000);
+		for (size_t l = strlen(frac); l > 1 && frac[l - 1] == '0'; l--)
+			frac[l - 1] = 0;
+		snprintf(buf, n, "%s%" PRIu64 ".%ss", sign, u / (uint64_t)1000000000, frac);
+	}
+	return buf;
 }

@@ -47,6 +47,10 @@ struct sup_opts {
 	bool servers_may_exit;     /* --servers-may-exit */
 	char **clocks;             /* --clock SPEC (repeatable), parsed in faults.c */
 	int nclocks;
+	char **netfaults;          /* --net-fault SPEC (repeatable), parsed in faults.c */
+	int nnetfaults;
+	bool minimize;             /* --minimize[=match:TEXT] (minimize.c) */
+	char *minimize_match;      /* TEXT, or NULL */
 	/* sweeps and outputs (docs/outputs.md) */
 	struct sup_seed_range *seed_ranges; /* --seeds A-B,C,...: inclusive ranges */
 	int nseed_ranges;
@@ -80,6 +84,15 @@ void sup_cli_free(struct sup_opts *o);
  * --fail-fast, --budget, --run-dir, --junit, --timeline, --pcap) and -q, quoted
  * for a POSIX shell.  argv must have parsed.  Returns a malloc'd string. */
 char *sup_cli_replay(int argc, char **argv, uint64_t seed);
+/* The same, also without the options that make faults (--reboot,
+ * --partition, --clock, --disk, --net-fault, --chaos, --chaos-duration),
+ * --minimize, -j and --preempt (replaced by preempt >= 0), followed by
+ * extra[0..nextra) as words: the minimizer's command lines. */
+char *sup_cli_replay_with(int argc, char **argv, uint64_t seed, int preempt,
+			  char *const *extra, int nextra);
+/* ns as a duration sup_parse_duration reads back exactly: "12.5s",
+ * "250ms", "-2.000000001s". */
+char *sup_fmt_duration(int64_t ns, char *buf, size_t n);
 
 /* "90s", "10m", "2h", "1d", "250ms", "100us", "5ns", "1.5s"; a bare number is
  * seconds.  0 | -1 (malformed, negative or overflowing). */

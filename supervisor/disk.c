@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "disk.h"
 #include "storage.h"
 #include "sup.h"
@@ -83,13 +84,19 @@ int sup_disk_parse(const char *arg, int procs, struct sup_disk_fault *d, char *e
 					d->fault = i;
 			if (d->fault < 0)
 				return bad(err, n, arg, "fault: expected eio, enospc, stall or corrupt");
-		} else if (!strcmp(t, "op")) {
-			int o = -1;
-			for (int i = 0; i < 3; i++)
-				if (!strcmp(v, op_names[i]))
-					o = 1 << i;
-			if (o < 0)
-				return bad(err, n, arg, "op: expected read, write or fsync");
+		} else if (!strcmp(t, "op")) { /* read, write, fsync, or some joined by + */
+			int o = 0;
+			for (char *s2 = NULL, *w = strtok_r(v, "+", &s2); w; w = strtok_r(NULL, "+", &s2)) {
+				int one = 0;
+				for (int i = 0; i < 3; i++)
+					if (!strcmp(w, op_names[i]))
+						one = 1 << i;
+				if (!one)
+					return bad(err, n, arg, "op: expected read, write or fsync (or some joined by +)");
+				o |= one;
+			}
+			if (!o)
+				return bad(err, n, arg, "op: expected read, write or fsync (or some joined by +)");
 			d->ops = o;
 		} else if (!strcmp(t, "path")) {
 			if (!*v || strlen(v) >= sizeof d->glob)
@@ -137,6 +144,16 @@ static void start_ev(struct sup_run *R, void *arg)
 		       : d->ops == SIM_DISK_FSYNC ? "fsyncs" : "writes and fsyncs",
 		       d->glob[0] ? " of " : "", d->glob);
 	R->gen++; /* replies now carry the fault */
+	char ops[32] = "", len[48], dl[32];
+	for (int i = 0; i < 3; i++)
+		if (d->ops & (1 << i))
+			snprintf(ops + strlen(ops), sizeof ops - strlen(ops), "%s%s", ops[0] ? "+" : "", op_names[i]);
+	if (d->dur)
+		snprintf(len, sizeof len, "for=%s", sup_fmt_duration(d->dur, dl, sizeof dl));
+	else
+		snprintf(len, sizeof len, "count=%d", d->count);
+	sup_fault_record(R, "--disk", "proc=%d,fault=%s,op=%s,%s,delay=%s%s%s", d->node, fault_names[d->fault], ops,
+			 len, sup_fmt_duration(d->delay, dl, sizeof dl), d->glob[0] ? ",path=" : "", d->glob);
 }
 
 static void end_ev(struct sup_run *R, void *arg)

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include "faults.h"
 #include "disk.h"
 #include "storage.h"
+#include "cli.h"
 #include "sup.h"
 
 /* ---- the faults' random stream ---- */
@@ -72,6 +74,47 @@ void sup_fault_note(struct sup_run *R, const char *kind, int node, const char *f
 const char *sup_faults_log(struct sup_run *R)
 {
 	return R->faults && R->faults->loglen ? R->faults->log : NULL;
+}
+
+/* Each fault that took effect, as the option that makes it again: the
+ * minimizer's explicit schedule (RUN_DIR/faults.args, docs/faults.md). */
+void sup_fault_record(struct sup_run *R, const char *opt, const char *fmt, ...)
+{
+	struct sup_faults *F = R->faults;
+	if (!F)
+		return;
+	if (F->napplied == F->capplied) {
+		int cap = F->capplied ? 2 * F->capplied : 16;
+		struct applied *a = realloc(F->applied, (size_t)cap * sizeof *a);
+		if (!a)
+			return;
+		F->applied = a;
+		F->capplied = cap;
+	}
+	struct applied *a = &F->applied[F->napplied++];
+	a->at = R->now;
+	snprintf(a->opt, sizeof a->opt, "%s", opt);
+	char at[32];
+	int k = snprintf(a->spec, sizeof a->spec, "at=%s,", sup_fmt_duration(R->now, at, sizeof at));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->spec + k, sizeof a->spec - (size_t)k, fmt, ap);
+	va_end(ap);
+}
+
+void sup_faults_write_args(struct sup_run *R)
+{
+	struct sup_faults *F = R->faults;
+	char path[4096];
+	if (!F)
+		return;
+	snprintf(path, sizeof path, "%s/faults.args", R->run_dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	for (int i = 0; i < F->napplied; i++)
+		fprintf(f, "%s %s\n", F->applied[i].opt, F->applied[i].spec);
+	fclose(f);
 }
 
 /* ---- reboots ---- */
@@ -169,6 +212,16 @@ static void do_reboot(struct sup_run *R, const struct reboot *rb)
 	}
 	note(R, fault_kind_names[rb->kind], rb->node, "down %.3fs%s", rb->down / 1e9,
 	     rb->kind == K_GRACEFUL ? " after SIGTERM" : "");
+	/* what a power loss keeps comes from a stream of its own, so that the
+	 * same loss made explicitly (rollback=) keeps the same */
+	uint64_t rollback = rb->kind != K_POWER ? 0 : rb->has_rollback ? rb->rollback : frand(R->faults);
+	char down[32], grace[32], extra[64] = "";
+	if (rb->kind == K_GRACEFUL)
+		snprintf(extra, sizeof extra, ",grace=%s", sup_fmt_duration(rb->grace, grace, sizeof grace));
+	else if (rb->kind == K_POWER)
+		snprintf(extra, sizeof extra, ",rollback=0x%" PRIx64, rollback);
+	sup_fault_record(R, "--reboot", "proc=%d,kind=%s,down=%s%s", rb->node, fault_kind_names[rb->kind],
+			 sup_fmt_duration(rb->down, down, sizeof down), extra);
 	switch (rb->kind) {
 	case K_CRASH:
 	case K_WIPE:
@@ -181,7 +234,9 @@ static void do_reboot(struct sup_run *R, const struct reboot *rb)
 		}
 		if (rb->kind == K_POWER) {
 			char what[1024];
-			sup_storage_power(R, rb->node, R->faults->rng, what, sizeof what);
+			uint64_t rng[4];
+			sup_rand_seed(rng, rollback);
+			sup_storage_power(R, rb->node, rng, what, sizeof what);
 			note(R, "power-rollback", rb->node, "%s", what);
 		}
 		sup_event_at(R, R->now + rb->down, restart_ev, arg);
@@ -322,10 +377,18 @@ static void partition_ev(struct sup_run *R, void *arg)
 {
 	struct part_apply *pa = arg;
 	char b[48];
-	pa->split = frand(R->faults);
-	if (pa->p.shape == S_BRIDGE)
+	pa->split = pa->p.has_split ? pa->p.split : frand(R->faults);
+	if (pa->p.shape == S_BRIDGE && !pa->p.has_via)
 		pa->p.a = (int)(frand(R->faults) % (uint64_t)R->o->procs);
 	apply_partition(R, pa, +1);
+	char dur[32], sh[48], more[64] = "";
+	if (pa->p.shape == S_HALVES || pa->p.shape == S_BRIDGE)
+		snprintf(more, sizeof more, ",split=0x%" PRIx64, pa->split);
+	if (pa->p.shape == S_BRIDGE)
+		snprintf(sh, sizeof sh, "bridge%s,via=%d", more, pa->p.a);
+	else
+		snprintf(sh, sizeof sh, "%s%s", shape_name(&pa->p, b, sizeof b), more);
+	sup_fault_record(R, "--partition", "for=%s,shape=%s", sup_fmt_duration(pa->p.dur, dur, sizeof dur), sh);
 	note(R, "partition", INT32_MIN, "%s for %.3fs", shape_name(&pa->p, b, sizeof b), pa->p.dur / 1e9);
 	if (sup_on_links_changed)
 		sup_on_links_changed(R);
@@ -346,11 +409,20 @@ int64_t sup_faults_rt_offset(struct sup_run *R, int node)
 static void set_clock(struct sup_run *R, int node, const struct clockfault *cf)
 {
 	struct nodeclock *c = &R->faults->clock[link_index(R, node)];
-	c->base = sup_faults_rt_offset(R, node) + (cf->has_jump ? cf->jump : 0);
+	c->base = cf->reset ? 0 : sup_faults_rt_offset(R, node) + (cf->has_jump ? cf->jump : 0);
 	c->since = R->now;
-	if (cf->has_drift)
-		c->drift_ppm = cf->drift_ppm;
+	if (cf->has_drift || cf->reset)
+		c->drift_ppm = cf->reset ? 0 : cf->drift_ppm;
 	note(R, "clock", node, "offset %+.6fs drift %+lldppm", c->base / 1e9, (long long)c->drift_ppm);
+	char jump[40] = "", drift[32] = "";
+	if (cf->has_jump) {
+		char d[32];
+		snprintf(jump, sizeof jump, ",jump=%s%s", cf->jump >= 0 ? "+" : "",
+			 sup_fmt_duration(cf->jump, d, sizeof d));
+	}
+	if (cf->has_drift)
+		snprintf(drift, sizeof drift, ",drift=%+lldppm", (long long)cf->drift_ppm);
+	sup_fault_record(R, "--clock", "proc=%d%s%s%s", node, jump, drift, cf->reset ? ",reset=on" : "");
 }
 
 static void clock_ev(struct sup_run *R, void *arg)
@@ -385,33 +457,70 @@ int sup_fault_connect(struct sup_run *R, int to)
 	return n->connfault_until > R->now ? n->connfault : 0;
 }
 
+/* One trouble (--net-fault, or drawn by chaos).  A trouble that outlasts
+ * the chaos phase ends with it (chaos_end_ev): its recorded length says so. */
+static void net_fault(struct sup_run *R, struct netfault *nf)
+{
+	struct sup_faults *F = R->faults;
+	struct nodenet *n = &F->net[link_index(R, nf->node)];
+	int64_t len = nf->dur;
+	char d[32], e[32];
+	if (R->faults->chaos.on && R->now < R->o->chaos_duration_ns && R->now + len > R->o->chaos_duration_ns)
+		len = R->o->chaos_duration_ns - R->now;
+	switch (nf->kind) {
+	case NF_SPIKE:
+		n->spike_until = R->now + nf->dur;
+		n->spike_ns = nf->extra;
+		note(R, "latency-spike", nf->node, "+%.3fs per message for %.3fs", n->spike_ns / 1e9, nf->dur / 1e9);
+		sup_fault_record(R, "--net-fault", "fault=spike,proc=%d,for=%s,extra=%s", nf->node,
+				 sup_fmt_duration(len, d, sizeof d), sup_fmt_duration(nf->extra, e, sizeof e));
+		break;
+	case NF_REFUSE:
+	case NF_HANG:
+		n->connfault_until = R->now + nf->dur;
+		n->connfault = nf->kind == NF_REFUSE ? ECONNREFUSED : -1;
+		note(R, "connect-fault", nf->node, "%s for %.3fs",
+		     n->connfault == ECONNREFUSED ? "refused" : "SYNs lost (connects hang)", nf->dur / 1e9);
+		sup_fault_record(R, "--net-fault", "fault=%s,proc=%d,for=%s", nf->kind == NF_REFUSE ? "refuse" : "hang",
+				 nf->node, sup_fmt_duration(len, d, sizeof d));
+		break;
+	case NF_RESET: {
+		char what[64];
+		uint64_t pick = nf->has_pick ? nf->pick : frand(F);
+		if (sup_net_reset_random(R, pick, what, sizeof what)) {
+			note(R, "reset", INT32_MIN, "%s", what);
+			sup_fault_record(R, "--net-fault", "fault=reset,pick=0x%" PRIx64, pick);
+		}
+		break;
+	}
+	}
+}
+
+static void netfault_ev(struct sup_run *R, void *arg)
+{
+	net_fault(R, arg);
+	free(arg);
+}
+
 static void net_trouble(struct sup_run *R)
 {
 	struct sup_faults *F = R->faults;
-	int nodes = R->o->procs;
-	int node = (int)(frand(F) % (uint64_t)nodes);
-	struct nodenet *n = &F->net[link_index(R, node)];
-	int64_t len = between(F, 500000000LL, 5000000000LL);
+	struct netfault nf = { .node = (int)(frand(F) % (uint64_t)R->o->procs) };
+	nf.dur = between(F, 500000000LL, 5000000000LL);
 	switch (frand(F) % 4) {
 	case 0:
-		n->spike_until = R->now + len;
-		n->spike_ns = between(F, 5000000LL, 200000000LL);
-		note(R, "latency-spike", node, "+%.3fs per message for %.3fs", n->spike_ns / 1e9, len / 1e9);
+		nf.kind = NF_SPIKE;
+		nf.extra = between(F, 5000000LL, 200000000LL);
 		break;
 	case 1:
 	case 2:
-		n->connfault_until = R->now + len;
-		n->connfault = frand(F) % 2 ? ECONNREFUSED : -1;
-		note(R, "connect-fault", node, "%s for %.3fs",
-		     n->connfault == ECONNREFUSED ? "refused" : "SYNs lost (connects hang)", len / 1e9);
+		nf.kind = frand(F) % 2 ? NF_REFUSE : NF_HANG;
 		break;
-	default: {
-		char what[64];
-		if (sup_net_reset_random(R, frand(F), what, sizeof what))
-			note(R, "reset", INT32_MIN, "%s", what);
+	default:
+		nf.kind = NF_RESET;
 		break;
 	}
-	}
+	net_fault(R, &nf);
 }
 
 /* ---- chaos ---- */
@@ -426,6 +535,8 @@ static void chaos_end_ev(struct sup_run *R, void *arg)
 	struct sup_faults *F = R->faults;
 	note(R, "chaos-end", INT32_MIN, "quiet phase: faults stop, clocks corrected");
 	for (int i = 0; i < F->nnodes; i++) {
+		if (i < R->o->procs && (F->clock[i].base || F->clock[i].drift_ppm))
+			sup_fault_record(R, "--clock", "proc=%d,reset=on", i);
 		F->clock[i] = (struct nodeclock){ .since = R->now };
 		F->net[i] = (struct nodenet){ 0 };
 	}
@@ -490,6 +601,24 @@ static void chaos_ev(struct sup_run *R, void *arg)
 	chaos_next(R);
 }
 
+const char *const sup_family_names[SUP_NFAMILIES] = {
+	"graceful", "crash", "wipe", "pause", "power", "partitions", "network", "disk", "clocks",
+};
+
+uint32_t sup_faults_families(struct sup_run *R)
+{
+	const struct chaos *c = R->faults ? &R->faults->chaos : NULL;
+	if (!c || !c->on)
+		return 0;
+	uint32_t f = 0;
+	for (int k = 0; k < K_NKINDS; k++)
+		if (c->weight[k])
+			f |= 1u << k;
+	f |= (uint32_t)c->partitions << SUP_FAMILY_PARTITIONS | (uint32_t)c->network << SUP_FAMILY_NETWORK |
+	     (uint32_t)c->disk << SUP_FAMILY_DISK | (uint32_t)c->clocks << SUP_FAMILY_CLOCKS;
+	return f;
+}
+
 /* Swarm testing: each seed switches some fault families off, so different
  * seeds explore different mixes. */
 static void swarm(struct sup_run *R)
@@ -533,7 +662,7 @@ static void swarm(struct sup_run *R)
 void sup_faults_start(struct sup_run *R)
 {
 	const struct sup_opts *o = R->o;
-	if (!o->nreboots && !o->npartitions && !o->chaos && !o->nclocks && !o->ndisks)
+	if (!o->nreboots && !o->npartitions && !o->chaos && !o->nclocks && !o->ndisks && !o->nnetfaults)
 		return;
 	struct sup_faults *F = calloc(1, sizeof *F);
 	R->faults = F;
@@ -558,6 +687,13 @@ void sup_faults_start(struct sup_run *R)
 		if (fault_parse_partition(o->partitions[i], o->procs, &pa->p, err, sizeof err) == 0)
 			sup_event_at(R, pa->p.at, partition_ev, pa);
 	}
+	for (int i = 0; i < o->nnetfaults; i++) {
+		struct netfault *nf = malloc(sizeof *nf);
+		if (fault_parse_netfault(o->netfaults[i], o->procs, nf, err, sizeof err) == 0)
+			sup_event_at(R, nf->at, netfault_ev, nf);
+		else
+			free(nf);
+	}
 	if (o->chaos && fault_parse_chaos(o->chaos, &F->chaos, err, sizeof err) == 0) {
 		swarm(R);
 		chaos_next(R);
@@ -572,6 +708,7 @@ void sup_faults_free(struct sup_run *R)
 	free(R->faults->cut);
 	free(R->faults->clock);
 	free(R->faults->net);
+	free(R->faults->applied);
 	free(R->faults);
 	R->faults = NULL;
 }

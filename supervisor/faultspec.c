@@ -4,6 +4,7 @@
  * malformed one refused with one line that names it.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,31 @@ static int range(const char *k, const char *v, int64_t *lo, int64_t *hi, char *e
 	return 0;
 }
 
+/* A 64-bit value written by a run's faults.args: 0x... or decimal. */
+static int hex(const char *k, const char *v, uint64_t *out, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	if (!*v || *v == '-' || *end || errno) {
+		snprintf(err, errlen, "%s=%s: expected a number such as 0x5a17", k, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int server(const char *k, const char *v, int procs, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*v == 0 || *end || n < 0 || n >= procs) {
+		snprintf(err, errlen, "%s=%s: expected a server index from 0 to %d", k, v, procs - 1);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 struct reboot_ctx {
 	struct reboot *r;
 	int procs;
@@ -72,23 +98,14 @@ struct reboot_ctx {
 static int take_reboot(void *vctx, const char *k, const char *v, char *err, size_t errlen)
 {
 	struct reboot_ctx *c = vctx;
-	char *end;
 	if (!strcmp(k, "at"))
 		return c->have_at = true, dur(k, v, &c->r->at, err, errlen);
 	if (!strcmp(k, "down"))
 		return dur(k, v, &c->r->down, err, errlen);
 	if (!strcmp(k, "grace"))
 		return dur(k, v, &c->r->grace, err, errlen);
-	if (!strcmp(k, "proc")) {
-		long n = strtol(v, &end, 10);
-		if (*v == 0 || *end || n < 0 || n >= c->procs) {
-			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
-			return -1;
-		}
-		c->r->node = (int)n;
-		c->have_proc = true;
-		return 0;
-	}
+	if (!strcmp(k, "proc"))
+		return c->have_proc = true, server(k, v, c->procs, &c->r->node, err, errlen);
 	if (!strcmp(k, "kind")) {
 		for (int i = 0; i < K_NKINDS; i++)
 			if (!strcmp(v, fault_kind_names[i])) {
@@ -99,7 +116,9 @@ static int take_reboot(void *vctx, const char *k, const char *v, char *err, size
 		snprintf(err, errlen, "kind=%s: expected graceful, crash, wipe, pause or power", v);
 		return -1;
 	}
-	snprintf(err, errlen, "unknown key %s (at, proc, kind, down, grace)", k);
+	if (!strcmp(k, "rollback"))
+		return c->r->has_rollback = true, hex(k, v, &c->r->rollback, err, errlen);
+	snprintf(err, errlen, "unknown key %s (at, proc, kind, down, grace, rollback)", k);
 	return -1;
 }
 
@@ -119,7 +138,7 @@ int fault_parse_reboot(const char *arg, int procs, struct reboot *r, char *err, 
 
 struct part_ctx {
 	struct partition *p;
-	int procs;
+	int procs, via;
 	bool have_at, have_for, have_shape;
 };
 
@@ -130,19 +149,28 @@ static int take_partition(void *vctx, const char *k, const char *v, char *err, s
 		return c->have_at = true, dur(k, v, &c->p->at, err, errlen);
 	if (!strcmp(k, "for"))
 		return c->have_for = true, dur(k, v, &c->p->dur, err, errlen);
+	if (!strcmp(k, "split"))
+		return c->p->has_split = true, hex(k, v, &c->p->split, err, errlen);
+	if (!strcmp(k, "via")) {
+		c->p->has_via = true;
+		return server(k, v, c->procs, &c->via, err, errlen);
+	}
 	if (strcmp(k, "shape")) {
-		snprintf(err, errlen, "unknown key %s (at, for, shape)", k);
+		snprintf(err, errlen, "unknown key %s (at, for, shape, split, via)", k);
 		return -1;
 	}
 	c->have_shape = true;
 	int a, b, n = 0;
 	if (sscanf(v, "isolate:%d%n", &a, &n) == 1 && !v[n] && a >= 0 && a < c->procs) {
-		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ISOLATE, .a = a };
+		c->p->shape = S_ISOLATE;
+		c->p->a = a;
 		return 0;
 	}
 	if (sscanf(v, "oneway:%d>%d%n", &a, &b, &n) == 2 && !v[n] && a >= 0 && a < c->procs &&
 	    b >= 0 && b < c->procs && a != b) {
-		*c->p = (struct partition){ .at = c->p->at, .dur = c->p->dur, .shape = S_ONEWAY, .a = a, .b = b };
+		c->p->shape = S_ONEWAY;
+		c->p->a = a;
+		c->p->b = b;
 		return 0;
 	}
 	const char *names[] = { "halves", "ring", "bridge" };
@@ -167,9 +195,19 @@ int fault_parse_partition(const char *arg, int procs, struct partition *p, char 
 	if (rc == 0 && !(c.have_at && c.have_for && c.have_shape)) {
 		snprintf(err, errlen, "--partition \"%s\": needs at=DUR, for=DUR and shape=SHAPE", arg);
 		rc = -1;
+	} else if (rc == 0 && p->has_via && p->shape != S_BRIDGE) {
+		snprintf(err, errlen, "--partition \"%s\": via=N goes with shape=bridge", arg);
+		rc = -1;
+	} else if (rc == 0 && p->has_split && p->shape != S_HALVES && p->shape != S_BRIDGE) {
+		snprintf(err, errlen, "--partition \"%s\": split=MASK goes with shape=halves or bridge", arg);
+		rc = -1;
+	} else if (p->has_via) {
+		p->a = c.via;
 	}
 	return rc;
 }
+
+static int on_off(const char *k, const char *v, bool *out, char *err, size_t errlen);
 
 struct clock_ctx {
 	struct clockfault *c;
@@ -205,17 +243,11 @@ static int take_clock(void *vctx, const char *k, const char *v, char *err, size_
 		c->c->drift_ppm = ppm;
 		return 0;
 	}
-	if (!strcmp(k, "proc")) {
-		long n = strtol(v, &end, 10);
-		if (*v == 0 || *end || n < 0 || n >= c->procs) {
-			snprintf(err, errlen, "proc=%s: expected a server index from 0 to %d", v, c->procs - 1);
-			return -1;
-		}
-		c->c->node = (int)n;
-		c->have_proc = true;
-		return 0;
-	}
-	snprintf(err, errlen, "unknown key %s (at, proc, jump, drift)", k);
+	if (!strcmp(k, "proc"))
+		return c->have_proc = true, server(k, v, c->procs, &c->c->node, err, errlen);
+	if (!strcmp(k, "reset"))
+		return on_off(k, v, &c->c->reset, err, errlen);
+	snprintf(err, errlen, "unknown key %s (at, proc, jump, drift, reset)", k);
 	return -1;
 }
 
@@ -226,11 +258,77 @@ int fault_parse_clock(const char *arg, int procs, struct clockfault *cf, char *e
 	struct clock_ctx c = { .c = cf, .procs = procs };
 	int rc = parse_kv(spec, "--clock", arg, err, errlen, take_clock, &c);
 	free(spec);
-	if (rc == 0 && !(c.have_at && c.have_proc && (cf->has_jump || cf->has_drift))) {
-		snprintf(err, errlen, "--clock \"%s\": needs at=DUR, proc=N and jump=+-DUR or drift=+-PPM", arg);
+	if (rc == 0 && !(c.have_at && c.have_proc && (cf->has_jump || cf->has_drift || cf->reset))) {
+		snprintf(err, errlen, "--clock \"%s\": needs at=DUR, proc=N and jump=+-DUR, drift=+-PPM "
+			 "or reset=on", arg);
+		rc = -1;
+	} else if (rc == 0 && cf->reset && (cf->has_jump || cf->has_drift)) {
+		snprintf(err, errlen, "--clock \"%s\": reset=on sets the clock right: no jump or drift with it", arg);
 		rc = -1;
 	}
 	return rc;
+}
+
+static const char *const netkind_names[] = { "spike", "refuse", "hang", "reset" };
+
+struct net_ctx {
+	struct netfault *f;
+	int procs;
+	bool have_at, have_proc, have_for, have_fault, have_extra;
+};
+
+static int take_net(void *vctx, const char *k, const char *v, char *err, size_t errlen)
+{
+	struct net_ctx *c = vctx;
+	if (!strcmp(k, "at"))
+		return c->have_at = true, dur(k, v, &c->f->at, err, errlen);
+	if (!strcmp(k, "for"))
+		return c->have_for = true, dur(k, v, &c->f->dur, err, errlen);
+	if (!strcmp(k, "extra"))
+		return c->have_extra = true, dur(k, v, &c->f->extra, err, errlen);
+	if (!strcmp(k, "proc"))
+		return c->have_proc = true, server(k, v, c->procs, &c->f->node, err, errlen);
+	if (!strcmp(k, "pick"))
+		return c->f->has_pick = true, hex(k, v, &c->f->pick, err, errlen);
+	if (!strcmp(k, "fault")) {
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(v, netkind_names[i])) {
+				c->f->kind = (enum netkind)i;
+				c->have_fault = true;
+				return 0;
+			}
+		snprintf(err, errlen, "fault=%s: expected spike, refuse, hang or reset", v);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown key %s (at, fault, proc, for, extra, pick)", k);
+	return -1;
+}
+
+int fault_parse_netfault(const char *arg, int procs, struct netfault *nf, char *err, size_t errlen)
+{
+	char *spec = strdup(arg);
+	*nf = (struct netfault){ 0 };
+	struct net_ctx c = { .f = nf, .procs = procs };
+	int rc = parse_kv(spec, "--net-fault", arg, err, errlen, take_net, &c);
+	free(spec);
+	if (rc < 0)
+		return rc;
+	const char *need = NULL;
+	if (!c.have_at || !c.have_fault)
+		need = "at=DUR and fault=spike|refuse|hang|reset";
+	else if (nf->kind != NF_RESET && !(c.have_proc && c.have_for && nf->dur > 0))
+		need = "proc=N and for=DUR for spike, refuse and hang";
+	else if (nf->kind == NF_SPIKE && !c.have_extra)
+		need = "extra=DUR (the added latency) for spike";
+	else if (nf->kind == NF_RESET && (c.have_proc || c.have_for || c.have_extra))
+		need = "only at= and pick= for reset (it resets one live connection)";
+	else if (nf->kind != NF_RESET && nf->has_pick)
+		need = "pick= only for reset";
+	if (need) {
+		snprintf(err, errlen, "--net-fault \"%s\": needs %s", arg, need);
+		return -1;
+	}
+	return 0;
 }
 
 static int on_off(const char *k, const char *v, bool *out, char *err, size_t errlen)
@@ -344,6 +442,10 @@ int sup_faults_check(const struct sup_opts *o, char *err, size_t errlen)
 	struct clockfault cf;
 	for (int i = 0; i < o->nclocks; i++)
 		if (fault_parse_clock(o->clocks[i], o->procs, &cf, err, errlen) < 0)
+			return refused(err);
+	struct netfault nf;
+	for (int i = 0; i < o->nnetfaults; i++)
+		if (fault_parse_netfault(o->netfaults[i], o->procs, &nf, err, errlen) < 0)
 			return refused(err);
 	struct sup_durability d;
 	if (o->durability && sup_durability_parse(o->durability, &d, err, errlen) < 0)

@@ -86,8 +86,10 @@ static void judge(struct sup_run *R)
 		sup_node_name(R, p->node, nb, sizeof nb);
 		char kind[64];
 		sup_exit_kind(R, p, kind, sizeof kind);
-		if (WIFSIGNALED(p->status) || WEXITSTATUS(p->status))
+		if ((WIFSIGNALED(p->status) || WEXITSTATUS(p->status)) && !R->verdict) {
 			sup_fail_kind(R, "%s", kind);
+			snprintf(R->who, sizeof R->who, "%s", nb);
+		}
 		if (WIFSIGNALED(p->status))
 			sup_fail(R, "%s (%s) was killed by signal %d (%s)", nb, p->name,
 				 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
@@ -197,6 +199,9 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	sup_disk_start(&R);
 	sup_run_loop(&R);
 	sup_kill_all(&R);
+	sup_faults_write_args(&R);
+	res->families = sup_faults_families(&R);
+	res->chaos = o->chaos != NULL;
 	if (!R.verdict)
 		judge(&R);
 	sup_trace_ev(&R, NULL, 0, "end", "is", "verdict", (int64_t)R.verdict, "why", R.why);
@@ -223,6 +228,7 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	res->wall_ns = wall;
 	snprintf(res->why, sizeof res->why, "%s", R.why);
 	snprintf(res->kind, sizeof res->kind, "%s", R.kind);
+	snprintf(res->who, sizeof res->who, "%s", R.who);
 	free_run(&R);
 	return v;
 }

@@ -192,8 +192,10 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 	 * child serving) is still up: the node ends with its last process. */
 	if (p->node >= 0 && p->status == 0 && node_alive(R, p->node))
 		return;
-	if ((p->node >= 0 && !R->o->servers_may_exit) || (p->node < 0 && p->status != 0))
+	if (((p->node >= 0 && !R->o->servers_may_exit) || (p->node < 0 && p->status != 0)) && !R->verdict) {
 		sup_fail_kind(R, "%s", kind); /* the sup_fail below is reached */
+		snprintf(R->who, sizeof R->who, "%s", nb);
+	}
 	if (p->node >= 0) {
 		if (!R->o->servers_may_exit)
 			sup_fail(R, "server %s (%s) %s while the workloads were running", nb, p->name, how);

@@ -117,6 +117,7 @@ struct sup_run {
 	struct sup_storage *storage; /* storage.c, NULL unless a power loss can happen */
 	struct sup_disk *disk;      /* disk.c, NULL without --disk */
 	char kind[64];              /* the failure's kind, for reports: "deadlock", ... */
+	char who[16];               /* the process whose end failed the run: "w0", "p1", or "" */
 	struct sup_pcap *pcap;      /* --pcap capture (pcap.c), or NULL */
 	struct sup_timeline *timeline; /* --timeline turn records (timeline.c), or NULL */
 	struct sup_timer *timers;   /* armed and idle timers of every process (timers.c) */
@@ -145,7 +146,18 @@ struct sup_result {
 	int64_t virtual_ns, wall_ns;
 	char kind[64];           /* what kind of failure: "workload exited 1", "deadlock",
 	                            "watchdog", "time limit", "crash", ... (report.h) */
+	char who[16];            /* which process's end failed it ("w0", "p2"), or "" */
+	uint32_t families;       /* --chaos: the fault families swarm testing kept on
+	                            (SUP_FAMILY_*), for the sweep's attribution table */
+	bool chaos;
 };
+
+/* Fault families of a chaos run: the reboot kinds (bit = faults.h enum
+ * kind), then these. */
+enum { SUP_FAMILY_PARTITIONS = 5, SUP_FAMILY_NETWORK, SUP_FAMILY_DISK, SUP_FAMILY_CLOCKS,
+       SUP_NFAMILIES };
+extern const char *const sup_family_names[SUP_NFAMILIES];
+uint32_t sup_faults_families(struct sup_run *R); /* 0 without --chaos */
 /* Runs one seed in run_dir.  Returns 0 pass, 1 fail, 2 setup error. */
 int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
 		 const char *run_dir, int sigfd, struct sup_result *res);
@@ -212,6 +224,9 @@ bool sup_faults_power_possible(const struct sup_opts *o);
 /* A fault event in the trace and in the failure report's list of faults. */
 void sup_fault_note(struct sup_run *R, const char *kind, int node, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+void sup_fault_record(struct sup_run *R, const char *opt, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sup_faults_write_args(struct sup_run *R); /* RUN_DIR/faults.args */
 void sup_faults_start(struct sup_run *R);   /* schedule the plan (after launch) */
 void sup_faults_free(struct sup_run *R);
 void sup_faults_proc_exited(struct sup_run *R, struct sup_proc *p);
