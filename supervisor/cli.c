@@ -66,6 +66,7 @@ enum {
 	OPT_LATENCY,
 	OPT_NET_FAULT,
 	OPT_MINIMIZE,
+	OPT_SUMMARY,
 };
 
 #define SHORT_OPTS "+:vqhj:"
@@ -108,6 +109,7 @@ static const struct option long_opts[] = {
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "net-fault", required_argument, NULL, OPT_NET_FAULT },
 	{ "minimize", optional_argument, NULL, OPT_MINIMIZE },
+	{ "summary", required_argument, NULL, OPT_SUMMARY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -198,6 +200,8 @@ static const char usage_text[] =
 "  --junit FILE          JUnit XML for CI, one test case per seed\n"
 "  --timeline FILE       Chrome trace-event JSON (ui.perfetto.dev)\n"
 "  --pcap FILE           the virtual network's packets (Wireshark, tshark)\n"
+"  --summary FILE        a sweep's summary as JSON: counts, failures, and the\n"
+"                        fault families the failures had on\n"
 "  In a sweep, {seed} in FILE makes one file per seed; without it, --timeline\n"
 "  and --pcap write the lowest failing seed's.\n"
 "\n"
@@ -789,7 +793,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_PROCS: case OPT_PREEMPT: case OPT_SEED: case OPT_EPOCH:
 		return opt_number(c, o, arg, err, n);
 	case 'j': case OPT_SEEDS: case OPT_ITERATIONS: case OPT_SHARD: case OPT_FAIL_FAST:
-	case OPT_BUDGET: case OPT_JUNIT: case OPT_TIMELINE: case OPT_PCAP:
+	case OPT_BUDGET: case OPT_JUNIT: case OPT_TIMELINE: case OPT_PCAP: case OPT_SUMMARY:
 		return opt_sweep(c, o, arg, err, n);
 	case 'h':
 		fputs(usage_text, stdout);
@@ -908,6 +912,7 @@ void sup_cli_free(struct sup_opts *o)
 	free(o->junit);
 	free(o->timeline);
 	free(o->pcap);
+	free(o->summary);
 	set_defaults(o);
 }
 
@@ -1201,6 +1206,8 @@ static int opt_sweep(int c, struct sup_opts *o, const char *arg, char *err, size
 		return opt_file(&o->junit, "--junit", arg, err, n);
 	case OPT_TIMELINE:
 		return opt_file(&o->timeline, "--timeline", arg, err, n);
+	case OPT_SUMMARY:
+		return opt_file(&o->summary, "--summary", arg, err, n);
 	default: /* OPT_PCAP */
 		return opt_file(&o->pcap, "--pcap", arg, err, n);
 	}
@@ -1244,6 +1251,10 @@ static int check_sweep(struct sup_opts *o, char *err, size_t n)
 	}
 	if (o->minimize && o->check_determinism) {
 		set_err(err, n, "--minimize checks its result twice already: drop --check-determinism");
+		return -1;
+	}
+	if (o->summary && !o->sweep) {
+		set_err(err, n, "--summary summarizes a sweep: give --seeds or --iterations");
 		return -1;
 	}
 	if (o->shard_n && !o->sweep) {
@@ -1292,7 +1303,7 @@ static bool replay_drops(int c)
 	switch (c) {
 	case OPT_SEED: case OPT_SEEDS: case OPT_ITERATIONS: case 'j': case OPT_SHARD:
 	case OPT_FAIL_FAST: case OPT_BUDGET: case OPT_RUN_DIR: case OPT_JUNIT:
-	case OPT_TIMELINE: case OPT_PCAP:
+	case OPT_TIMELINE: case OPT_PCAP: case OPT_SUMMARY:
 	case 'q': /* a sweep's quiet; the replay is for looking closely */
 		return true;
 	default:

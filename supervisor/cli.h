@@ -63,6 +63,7 @@ struct sup_opts {
 	char *junit;               /* --junit FILE */
 	char *timeline;            /* --timeline FILE */
 	char *pcap;                /* --pcap FILE */
+	char *summary;             /* --summary FILE: a sweep's summary as JSON */
 	/* the network's latency (docs/network.md): --latency MIN:MAX[:TAILPCT:TAILMAX] */
 	int64_t lat_min_ns, lat_max_ns; /* most deliveries (100us:800us) */
 	int64_t lat_tail_ppm;           /* deliveries per million in the tail (1000: 0.1%) */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "junit.h"
+#include "sup.h"
 
 /* A copy of s that XML 1.0 can hold: valid UTF-8 without the control
  * characters the format forbids; anything else becomes '?'. */
@@ -137,6 +138,15 @@ static void properties(xmlTextWriterPtr w, const struct sup_sweep_report *s)
 	property(w, "simsup.seeds", buf);
 	if (s->stopped)
 		property(w, "simsup.stopped", s->stopped);
+	struct sup_family_row rows[SUP_NFAMILIES];
+	int nf = sup_report_families(s, rows);
+	for (int k = 0; k < nf; k++) {
+		char name[64], val[96];
+		snprintf(name, sizeof name, "simsup.family.%s", rows[k].name);
+		snprintf(val, sizeof val, "on %zu, failed %zu, failed without it %zu", rows[k].on,
+			 rows[k].failed_on, rows[k].failed_off);
+		property(w, name, val);
+	}
 	xmlTextWriterEndElement(w);
 }
 
@@ -153,10 +163,11 @@ static void testcase(xmlTextWriterPtr w, const struct sup_sweep_report *s,
 		xmlTextWriterStartElement(w, BAD_CAST(r->outcome == SUP_FAILED ? "failure" : "error"));
 		attr(w, "message", r->why);
 		attr(w, "type", r->kind);
-		char *cmd = sup_cli_replay(s->argc, s->argv, r->seed), *dir = sup_report_seed_dir(s, r);
-		char *body = NULL;
-		if (asprintf(&body, "%s\nreplay with: %s\nrun dir: %s\n", r->why ? r->why : "",
-			     cmd ? cmd : "?", dir ? dir : "?") > 0)
+		char *cmd = s->replay ? strdup(s->replay) : sup_cli_replay(s->argc, s->argv, r->seed);
+		char *dir = sup_report_seed_dir(s, r), *body = NULL;
+		if (asprintf(&body, "%s\n%s: %s\nrun dir: %s\n%s", r->why ? r->why : "",
+			     s->replay ? "minimal command" : "replay with", cmd ? cmd : "?", dir ? dir : "?",
+			     s->story ? s->story : "") > 0)
 			text(w, body);
 		free(body);
 		free(cmd);

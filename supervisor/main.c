@@ -29,6 +29,7 @@
 #include "junit.h"
 #include "report.h"
 #include "sup.h"
+#include "minimize.h"
 #include "sweep.h"
 
 #ifndef SIMSUP_PKGLIBDIR
@@ -168,6 +169,14 @@ int main(int argc, char **argv)
 				   "in %s relative to simsup, and in %s)",
 				   SIMSUP_PKGLIBDIR_REL[0] ? SIMSUP_PKGLIBDIR_REL : "(none)",
 				   SIMSUP_PKGLIBDIR);
+	if (o.minimize) {
+		struct sup_min_args m = { &o, lib, prog_abs, argc, argv };
+		int rc = sup_minimize(&m);
+		free(lib);
+		free(prog_abs);
+		sup_cli_free(&o);
+		return rc;
+	}
 	if (o.sweep) {
 		struct sup_sweep_args a = { &o, lib, prog_abs, argc, argv };
 		int rc = sup_sweep(&a);

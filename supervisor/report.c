@@ -9,6 +9,7 @@
  * the run's own records; nothing here changes a run.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,23 @@ static int tail_lines(const char *path, char **lines, int n)
 	return k;
 }
 
-/* One trace event as a line for people: "  1.000123s p0 pid 100 tid 101 exit status=1". */
 static void print_event(FILE *f, const char *line)
+{
+	sup_report_event(f, line);
+}
+
+void sup_report_tail(FILE *f, const char *path, int n, const char *prefix)
+{
+	char *lines[64];
+	int k = tail_lines(path, lines, n < 64 ? n : 64);
+	for (int i = 0; i < k; i++) {
+		fprintf(f, "%s%s\n", prefix, lines[i]);
+		free(lines[i]);
+	}
+}
+
+/* One trace event as a line for people: "  1.000123s p0 pid 100 tid 101 exit status=1". */
+void sup_report_event(FILE *f, const char *line)
 {
 	json_object *o = json_tokener_parse(line);
 	if (!o || !json_object_is_type(o, json_type_object)) {
@@ -242,6 +258,104 @@ static void report_kinds(const struct sup_sweep_report *s, FILE *f)
 	free(k);
 }
 
+int sup_report_families(const struct sup_sweep_report *s, struct sup_family_row *rows)
+{
+	int chaos = 0;
+	for (int k = 0; k < SUP_NFAMILIES; k++)
+		rows[k] = (struct sup_family_row){ .name = sup_family_names[k] };
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sup_seed_result *r = &s->r[i];
+		if (!r->chaos || (r->outcome != SUP_PASSED && r->outcome != SUP_FAILED))
+			continue;
+		chaos++;
+		for (int k = 0; k < SUP_NFAMILIES; k++) {
+			bool on = r->families >> k & 1;
+			rows[k].on += on;
+			if (r->outcome == SUP_FAILED) {
+				rows[k].failed_on += on;
+				rows[k].failed_off += !on;
+			}
+		}
+	}
+	if (!chaos)
+		return 0;
+	/* a family no seed had on says nothing: leave it out */
+	int n = 0;
+	for (int k = 0; k < SUP_NFAMILIES; k++)
+		if (rows[k].on)
+			rows[n++] = rows[k];
+	return n;
+}
+
+/* Which fault families the failures had on: a family every failure had,
+ * and no failure lacked, is marked. */
+static void report_families(const struct sup_sweep_report *s, FILE *f)
+{
+	struct sup_family_row rows[SUP_NFAMILIES];
+	int n = sup_report_families(s, rows);
+	size_t failed = 0;
+	for (size_t i = 0; i < s->n; i++)
+		failed += s->r[i].chaos && s->r[i].outcome == SUP_FAILED;
+	if (!n || !failed)
+		return;
+	fprintf(f, "simsup: fault families (swarm testing turns some off in each seed):\n");
+	fprintf(f, "simsup:   %-12s %8s %8s %14s\n", "family", "seeds on", "failed", "failed without");
+	for (int k = 0; k < n; k++)
+		fprintf(f, "simsup:   %-12s %8zu %8zu %14zu%s\n", rows[k].name, rows[k].on, rows[k].failed_on,
+			rows[k].failed_off, rows[k].failed_on && !rows[k].failed_off ? "  <- every failure had it" : "");
+}
+
+int sup_summary_write(const struct sup_sweep_report *s, const char *path, char *err, size_t errlen)
+{
+	json_object *root = json_object_new_object(), *fails = json_object_new_array();
+	size_t passed = 0, failed = 0, errors = 0, stopped = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sup_seed_result *r = &s->r[i];
+		passed += r->outcome == SUP_PASSED;
+		failed += r->outcome == SUP_FAILED;
+		errors += r->outcome == SUP_ERROR;
+		stopped += r->outcome == SUP_STOPPED;
+		if (r->outcome != SUP_FAILED && r->outcome != SUP_ERROR)
+			continue;
+		json_object *o = json_object_new_object();
+		char *cmd = sup_cli_replay(s->argc, s->argv, r->seed);
+		json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
+		json_object_object_add(o, "kind", json_object_new_string(r->kind ? r->kind : ""));
+		json_object_object_add(o, "why", json_object_new_string(r->why ? r->why : ""));
+		json_object_object_add(o, "hash", json_object_new_string(r->hash));
+		json_object_object_add(o, "replay", json_object_new_string(cmd ? cmd : ""));
+		free(cmd);
+		json_object_array_add(fails, o);
+	}
+	json_object_object_add(root, "seeds", json_object_new_uint64(s->total));
+	json_object_object_add(root, "passed", json_object_new_uint64(passed));
+	json_object_object_add(root, "failed", json_object_new_uint64(failed));
+	json_object_object_add(root, "setup_errors", json_object_new_uint64(errors));
+	json_object_object_add(root, "stopped", json_object_new_uint64(stopped));
+	if (s->stopped)
+		json_object_object_add(root, "stopped_why", json_object_new_string(s->stopped));
+	json_object_object_add(root, "failures", fails);
+	struct sup_family_row rows[SUP_NFAMILIES];
+	int n = sup_report_families(s, rows);
+	json_object *fam = json_object_new_array();
+	for (int k = 0; k < n; k++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "family", json_object_new_string(rows[k].name));
+		json_object_object_add(o, "seeds_on", json_object_new_uint64(rows[k].on));
+		json_object_object_add(o, "failed_on", json_object_new_uint64(rows[k].failed_on));
+		json_object_object_add(o, "failed_without", json_object_new_uint64(rows[k].failed_off));
+		json_object_array_add(fam, o);
+	}
+	json_object_object_add(root, "families", fam);
+	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object_put(root);
+	if (rc < 0) {
+		snprintf(err, errlen, "--summary: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void print_file(FILE *f, const char *path, const char *indent)
 {
 	FILE *in = fopen(path, "r");
@@ -281,6 +395,7 @@ void sup_report_sweep(const struct sup_sweep_report *s, FILE *f)
 		fprintf(f, "simsup: stopped early (%s): %zu runs cut short, %llu seeds not started\n",
 			s->stopped, stopped, (unsigned long long)(s->total - s->n));
 	report_kinds(s, f);
+	report_families(s, f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sup_seed_result *r = &s->r[i];
 		if (r->outcome != SUP_FAILED)

@@ -32,6 +32,8 @@ struct sup_seed_result {
 	int64_t virtual_ns, wall_ns;
 	char hash[33];
 	char *kind, *why;        /* malloc'd; NULL when it passed */
+	bool chaos;              /* --chaos: families says which fault families were on */
+	uint32_t families;       /* bits SUP_FAMILY_* and reboot kinds (sup.h) */
 };
 
 /* A finished sweep (or one seed). */
@@ -48,6 +50,8 @@ struct sup_sweep_report {
 	const char *run_dir;     /* the sweep's directory (one seed: its run dir) */
 	bool single;             /* one seed, not a sweep */
 	const char *stopped;     /* why the sweep ended early ("--budget"...), or NULL */
+	const char *replay;      /* --minimize: the minimal command, instead of the replay */
+	const char *story;       /* --minimize: the minimal run's story, or NULL */
 };
 
 /* The run directory of result r: RUN_DIR/seed-N for a sweep.  malloc'd. */
@@ -62,6 +66,20 @@ enum {
  * Call after the trace was closed. */
 void sup_report_run(const struct sup_run *R, FILE *f, int flags);
 
+/* One trace.jsonl line as a line for people ("    1.000123s p0 pid 100 exit
+ * status=1"), and the last n lines of a file, each after prefix. */
+void sup_report_event(FILE *f, const char *line);
+void sup_report_tail(FILE *f, const char *path, int n, const char *prefix);
+/* The fault families of a sweep's chaos runs (swarm testing): per family,
+ * the seeds that had it on, the failures among them, the failures without
+ * it.  Returns how many families have rows (0: no chaos run). */
+struct sup_family_row {
+	const char *name;
+	size_t on, failed_on, failed_off;
+};
+int sup_report_families(const struct sup_sweep_report *s, struct sup_family_row *rows);
+/* --summary FILE: the sweep as JSON (counts, failures, families).  0 | -1. */
+int sup_summary_write(const struct sup_sweep_report *s, const char *path, char *err, size_t errlen);
 /* The end-of-sweep summary, on f, every line prefixed "simsup: ": counts,
  * failures grouped by kind, the replay command of each failing seed, and
  * the report of the first failing seed (from its RUN_DIR/report.txt). */

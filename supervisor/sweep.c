@@ -393,6 +393,8 @@ static void add_result(struct sweep *S, uint64_t index, uint64_t seed, int statu
 	r->virtual_ns = res->virtual_ns;
 	r->wall_ns = res->wall_ns;
 	snprintf(r->hash, sizeof r->hash, "%s", res->hash);
+	r->chaos = res->chaos;
+	r->families = res->families;
 	if (status == 2)
 		r->outcome = SUP_ERROR;
 	else if (res->interrupted)
@@ -624,6 +626,10 @@ static int finish(struct sweep *S)
 	int status = S->setup_error ? 2 : S->failed || S->interrupted ? 1 : 0;
 	char err[512];
 	if (o->junit && sup_junit_write(&rep, o->junit, err, sizeof err) < 0) {
+		fprintf(stderr, "simsup: %s\n", err);
+		status = 2;
+	}
+	if (o->summary && sup_summary_write(&rep, o->summary, err, sizeof err) < 0) {
 		fprintf(stderr, "simsup: %s\n", err);
 		status = 2;
 	}
