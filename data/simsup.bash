@@ -16,8 +16,8 @@ _simsup()
 	# argument too
 	local with_arg=' --procs --tag --seed --time-limit --run-dir --epoch
 		--tick --preempt --watchdog --workload --reboot --durability --disk --disk-size
-		--partition --clock --chaos-duration --latency --seeds --iterations
-		-j --jobs --shard --budget --junit --timeline --pcap = : '
+		--partition --clock --net-fault --chaos-duration --latency --seeds --iterations
+		-j --jobs --shard --budget --junit --timeline --pcap --summary = : '
 	local cur prev words cword i
 	if declare -F _init_completion >/dev/null; then
 		# keep --tag k=a,b and --latency 1ms:2ms one word each
@@ -59,7 +59,7 @@ _simsup()
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return
 		;;
-	--junit | --timeline | --pcap)
+	--junit | --timeline | --pcap | --summary)
 		compopt -o filenames
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
@@ -71,13 +71,14 @@ _simsup()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '--procs --tag --seed --time-limit
 			--run-dir --keep --epoch --tick --preempt --watchdog --workload
-			--reboot --durability --disk --disk-size --partition --clock --chaos --chaos=
-			--chaos-duration --servers-may-exit --latency --check-determinism
-			--verbose --quiet --help --version --seeds --iterations --jobs
-			--shard --fail-fast --budget --junit --timeline --pcap -v -q -h -j
+			--reboot --durability --disk --disk-size --partition --clock --net-fault
+			--chaos --chaos= --chaos-duration --servers-may-exit --latency
+			--check-determinism --minimize --minimize=match: --verbose --quiet --help
+			--version --seeds --iterations --jobs --shard --fail-fast --budget --junit
+			--timeline --pcap --summary -v -q -h -j
 			--' -- "$cur")
-		# --chaos= takes its knobs in the same word
-		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace
+		# --chaos= and --minimize=match: take their value in the same word
+		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *[=:] ]] && compopt -o nospace
 	else
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 	fi

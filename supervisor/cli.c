@@ -143,8 +143,8 @@ static const char usage_text[] =
 "  --workload 'CMD ARGS' also run CMD ARGS as a workload (client) process;\n"
 "                        repeatable, up to 255\n"
 "  --reboot SPEC         reboot a server: at=DUR,proc=N,kind=graceful|crash|\n"
-"                        wipe|pause|power[,down=DUR][,grace=DUR]; repeatable\n"
-"                        (docs/faults.md)\n"
+"                        wipe|pause|power[,down=DUR][,grace=DUR]\n"
+"                        [,rollback=N]; repeatable (docs/faults.md)\n"
 "  --durability SPEC     what a power loss keeps: ext4|posix[,commit=DUR]\n"
 "                        [,expire=DUR] (default ext4,commit=5s,expire=30s)\n"
 "  --disk SPEC           a disk fault: at=DUR,proc=N,fault=eio|enospc|stall|\n"
@@ -153,13 +153,14 @@ static const char usage_text[] =
 "  --disk-size SIZE      each server's storage dir holds at most SIZE bytes\n"
 "                        (e.g. 64M); a write past it fails with ENOSPC\n"
 "  --partition SPEC      cut the network: at=DUR,for=DUR,shape=isolate:N|\n"
-"                        halves|ring|bridge|oneway:A>B; repeatable\n"
+"                        halves|ring|bridge|oneway:A>B[,split=MASK][,via=N];\n"
+"                        repeatable\n"
 "  --clock SPEC          move a server's wall clock: at=DUR,proc=N,\n"
 "                        jump=+-DUR and/or drift=+-PPMppm, or reset=on;\n"
 "                        repeatable\n"
 "  --net-fault SPEC      a network trouble: at=DUR,fault=spike|refuse|hang,\n"
 "                        proc=N,for=DUR[,extra=DUR], or at=DUR,fault=reset\n"
-"                        [,pick=N]; repeatable (docs/faults.md)"
+"                        [,pick=N]; repeatable (docs/faults.md)\n"
 "  --chaos[=KNOBS]       seeded faults during the chaos phase; KNOBS like\n"
 "                        max-down=1,interval=2s-10s,kinds=crash:2+graceful:1\n"
 "                        (docs/faults.md)\n"
@@ -1319,7 +1320,7 @@ static bool minimize_drops(int c)
 {
 	switch (c) {
 	case OPT_REBOOT: case OPT_PARTITION: case OPT_CLOCK: case OPT_DISK: case OPT_NET_FAULT:
-	case OPT_CHAOS: case OPT_CHAOS_DURATION: case OPT_MINIMIZE: case OPT_PREEMPT:
+	case OPT_CHAOS: case OPT_CHAOS_DURATION: case OPT_MINIMIZE: case OPT_PREEMPT: case 'v':
 		return true;
 	default:
 		return replay_drops(c);

@@ -81,8 +81,8 @@ static int reuse_run_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	char path[4096];
-	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so" };
-	for (int i = 0; i < 4; i++) {
+	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so", "faults.args", "report.txt" };
+	for (int i = 0; i < 6; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
 		if (sup_remove_tree(path) < 0) {
 			snprintf(err, errlen, "cannot clear %s: %s", path, strerror(errno));

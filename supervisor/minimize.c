@@ -408,6 +408,16 @@ static int first_failing(struct min *M, const struct cand *cands, int n, const c
 		int k = n - base < M->jobs ? n - base : M->jobs;
 		int ran = run_batch(M, cands + base, k, outs + base, ids + base);
 		for (int i = base; i < base + ran; i++) {
+			if (M->o->verbosity >= 1) {
+				char got[160];
+				describe(&outs[i], got, sizeof got);
+				say(M, "run %d, %d faults%s: %s", ids[i], cands[i].n, cands[i].preempt ? " with --preempt" : "",
+				    got);
+				char *cmd = M->o->verbosity >= 2 && !cands[i].original ? cand_command(M, &cands[i]) : NULL;
+				if (cmd)
+					say(M, "run %d was: %s", ids[i], cmd);
+				free(cmd);
+			}
 			if (win < 0 && same_failure(M, &outs[i]))
 				win = i;
 			else
@@ -481,30 +491,56 @@ static void ddmin(struct min *M, struct cand *best)
 	}
 }
 
-/* Halves each fault's length (down=, for=) while it still fails, then
- * moves each fault later, halfway to the failure, while it still fails. */
-static void simplify(struct min *M, struct cand *best)
+static int64_t round_ms(int64_t ns)
 {
+	return ns >= 1000000 ? ns - ns % 1000000 : ns;
+}
+
+/* Rounds every fault's time to the millisecond if it still fails (easier
+ * to read), halves each fault's length (down=, for=) while it still fails,
+ * then moves each fault later, halfway to the failure, while it still
+ * fails. */
+static bool simplify(struct min *M, struct cand *best)
+{
+	bool any = false;
 	static const char *const lens[] = { "down", "for" };
+	struct cand *r = malloc(sizeof *r);
+	bool changed = false;
+	if (r) {
+		*r = *best;
+		for (int i = 0; i < r->n; i++) {
+			int64_t at = spec_dur(r->f[i].spec, "at");
+			if (at != round_ms(at) && spec_set(r->f[i].spec, sizeof r->f[i].spec, "at", round_ms(at)) == 0)
+				changed = true;
+		}
+		if (changed && budget_left(M) && first_failing(M, r, 1, "minimal") >= 0) {
+			say(M, "fault times rounded to the millisecond still fail");
+			*best = *r;
+			any = true;
+		}
+		free(r);
+	}
 	for (int i = 0; i < best->n && budget_left(M); i++)
 		for (int l = 0; l < 2; l++) {
 			int64_t len = spec_dur(best->f[i].spec, lens[l]);
 			int64_t floor_ns = 1000000; /* 1ms: shorter says nothing more */
 			for (int step = 0; step < 8 && len / 2 >= floor_ns && budget_left(M); step++) {
 				struct cand t = *best;
-				if (spec_set(t.f[i].spec, sizeof t.f[i].spec, lens[l], len / 2) < 0)
+				int64_t half = round_ms(len / 2);
+				if (spec_set(t.f[i].spec, sizeof t.f[i].spec, lens[l], half) < 0)
 					break;
 				if (first_failing(M, &t, 1, "minimal") < 0)
 					break;
-				say(M, "%s %s: %s=%.3fs is enough", t.f[i].opt, t.f[i].spec, lens[l], len / 2 / 1e9);
+				say(M, "%s %s: %s=%.3fs is enough", t.f[i].opt, t.f[i].spec, lens[l], half / 1e9);
 				*best = t;
-				len /= 2;
+				any = true;
+				len = half;
 			}
 		}
 	for (int i = 0; i < best->n && budget_left(M); i++) {
 		int64_t at = spec_dur(best->f[i].spec, "at");
 		for (int step = 0; step < 4 && budget_left(M); step++) {
-			int64_t later = at + (M->fail_ns - at) / 2;
+			int64_t later = round_ms(at + (M->fail_ns - at) / 2);
 			if (later - at < 1000000)
 				break;
 			struct cand t = *best;
@@ -513,6 +549,7 @@ static void simplify(struct min *M, struct cand *best)
 				break;
 			say(M, "%s %s: later still fails", t.f[i].opt, t.f[i].spec);
 			*best = t;
+			any = true;
 			at = later;
 		}
 	}
@@ -522,8 +559,10 @@ static void simplify(struct min *M, struct cand *best)
 		if (first_failing(M, &t, 1, "minimal") >= 0) {
 			say(M, "fails without --preempt");
 			*best = t;
+			any = true;
 		}
 	}
+	return any;
 }
 
 /* ---- the story ---- */
@@ -688,10 +727,14 @@ int sup_minimize(const struct sup_min_args *a)
 	describe(&out[0], got, sizeof got);
 	snprintf(path, sizeof path, "%s/original", M.dir);
 	sup_remove_tree(path);
-	char *od = try_dir(&M, ids[0]);
+	char *od = try_dir(&M, ids[0]), *ol = NULL, *pl = NULL;
 	if (od)
 		rename(od, path);
+	if (od && asprintf(&ol, "%s.log", od) >= 0 && asprintf(&pl, "%s.log", path) >= 0)
+		rename(ol, pl);
 	free(od);
+	free(ol);
+	free(pl);
 	if (out[0].status == 2 || out[0].status < 0) {
 		fprintf(stderr, "simsup: --minimize: the run did not start (%s); see %s.log\n", got, path);
 		return 2;
@@ -738,7 +781,9 @@ int sup_minimize(const struct sup_min_args *a)
 		}
 	}
 	ddmin(&M, best);
-	simplify(&M, best);
+	/* a fault moved later may now be shorter, and the other way round */
+	for (int round = 0; round < 3 && simplify(&M, best); round++)
+		;
 	if (M.interrupted) {
 		fprintf(stderr, "simsup: --minimize: interrupted; the smallest so far is not checked\n");
 		return 1;
