@@ -57,7 +57,8 @@ static void rename_case(const char *profile, const char *wait, const char *at, c
 	need_program("/usr/bin/python3");
 	char *py = script("rename.py");
 	struct run r;
-	run_sim(&r, "simsup --seed 1 --durability %s --reboot at=%s,proc=0,kind=power,down=1s "
+	/* rollback=7 seeds the outcome that writes nothing back ("lost") */
+	run_sim(&r, "simsup --seed 1 --durability %s --reboot at=%s,proc=0,kind=power,down=1s,rollback=7 "
 		    "-- /usr/bin/python3 %s %s", profile, at, py, wait);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, want), "%s, power at %s: want \"%s\": %s", profile, at, want, r.out);
@@ -73,7 +74,6 @@ Test(power, posix_loses_a_rename_its_directory_never_synced, .timeout = 60)
 
 Test(power, ext4_keeps_a_rename_once_the_journal_committed, .timeout = 60)
 {
-	/* seed 1 draws the outcome that writes nothing back */
 	rename_case("ext4", "1", "3s", "data: absent tmp: new");
 	rename_case("ext4", "1", "8s", "data: new tmp: absent"); /* the 5s commit */
 	rename_case("ext4,commit=10s", "1", "8s", "data: absent tmp: new");
@@ -97,7 +97,7 @@ Test(power, rolled_back_paths_are_in_the_trace, .timeout = 60)
 	need_program("/usr/bin/python3");
 	char *py = script("append.py"), *d = test_dir("power");
 	struct run r;
-	run_sim(&r, "simsup --seed 1 --run-dir %s/run --reboot at=2s,proc=0,kind=power,down=1s "
+	run_sim(&r, "simsup --seed 1 --run-dir %s/run --reboot at=2s,proc=0,kind=power,down=1s,rollback=7 "
 		    "-- /usr/bin/python3 %s", d, py);
 	char *path;
 	cr_assert(asprintf(&path, "%s/run/trace.jsonl", d) > 0);

@@ -14,6 +14,10 @@ static int check(const char *opt, const char *spec, char *err)
 		o.partitions = list, o.npartitions = 1;
 	else if (!strcmp(opt, "clock"))
 		o.clocks = list, o.nclocks = 1;
+	else if (!strcmp(opt, "net-fault"))
+		o.netfaults = list, o.nnetfaults = 1;
+	else if (!strcmp(opt, "disk"))
+		o.disks = list, o.ndisks = 1;
 	else
 		o.chaos = (char *)spec;
 	return sup_faults_check(&o, err, 512);
@@ -34,6 +38,16 @@ Test(faults_spec, good_specs)
 		{ "partition", "at=1s,for=1s,shape=bridge" },
 		{ "clock", "at=1s,proc=0,jump=-2s" },
 		{ "clock", "at=1s,proc=1,drift=+300ppm" },
+		{ "clock", "at=20s,proc=2,reset=on" },
+		{ "reboot", "at=2s,proc=0,kind=power,down=1s,rollback=0xb476e558956126be" },
+		{ "partition", "at=1s,for=1s,shape=halves,split=0x6e2239f639db0e95" },
+		{ "partition", "at=1s,for=1s,shape=bridge,split=5,via=2" },
+		{ "net-fault", "at=7.153324442s,fault=spike,proc=1,for=0.719668082s,extra=0.107477419s" },
+		{ "net-fault", "at=1s,fault=refuse,proc=0,for=2s" },
+		{ "net-fault", "at=1s,fault=hang,proc=2,for=2s" },
+		{ "net-fault", "at=1s,fault=reset,pick=0xa66c9767db2bfe4a" },
+		{ "net-fault", "at=1s,fault=reset" },
+		{ "disk", "at=1s,proc=0,fault=stall,op=fsync+write,for=2s,delay=1s" },
 		{ "chaos", "" },
 		{ "chaos", "max-down=2,interval=1s-3s,kinds=crash:1+pause:3,partitions=off,clocks=on" },
 	};
@@ -57,6 +71,19 @@ Test(faults_spec, bad_specs_name_what_is_wrong)
 		{ "partition", "at=1s,shape=ring", "needs" },
 		{ "clock", "at=1s,proc=0", "needs" },
 		{ "clock", "at=1s,proc=0,drift=fast", "drift=fast" },
+		{ "clock", "at=1s,proc=0,reset=on,jump=1s", "reset=on" },
+		{ "clock", "at=1s,proc=0,reset=yes", "reset=yes" },
+		{ "reboot", "at=1s,proc=0,kind=power,rollback=-1", "rollback=-1" },
+		{ "partition", "at=1s,for=1s,shape=ring,split=3", "split=MASK goes with" },
+		{ "partition", "at=1s,for=1s,shape=halves,via=1", "via=N goes with" },
+		{ "partition", "at=1s,for=1s,shape=bridge,via=9", "via=9" },
+		{ "net-fault", "at=1s,fault=melt", "fault=melt" },
+		{ "net-fault", "at=1s,fault=spike,proc=0,for=1s", "extra=DUR" },
+		{ "net-fault", "at=1s,fault=refuse,proc=0", "for=DUR" },
+		{ "net-fault", "at=1s,fault=reset,proc=0", "only at= and pick=" },
+		{ "net-fault", "at=1s,fault=hang,proc=0,for=1s,pick=3", "pick= only" },
+		{ "net-fault", "fault=reset", "needs at=DUR" },
+		{ "disk", "at=1s,proc=0,fault=eio,op=fsync+melt", "op:" },
 		{ "chaos", "max-down=x", "max-down=x" },
 		{ "chaos", "interval=5s-1s", "interval" },
 		{ "chaos", "kinds=crash:1+melt:2", "kinds" },
