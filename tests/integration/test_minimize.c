@@ -160,10 +160,21 @@ Test(minimize, lazykv_sweep_blames_crash_and_shrinks_to_one_crash, .timeout = 28
 	int n = failing_seeds(&sw, seeds, 64);
 	cr_assert(n >= 1);
 	struct run m;
-	run_sim(&m, "simsup --minimize --seed %lu -j 2 " LAZYKV_CHAOS " %s", seeds[0], cmd);
+	char *junit, *timeline;
+	cr_assert(asprintf(&junit, "%s/min.xml", test_tmp()) > 0 && asprintf(&timeline, "%s/min.json", test_tmp()) > 0);
+	run_sim(&m, "simsup --minimize --seed %lu -j 2 --junit %s --timeline %s " LAZYKV_CHAOS " %s", seeds[0], junit,
+		timeline, cmd);
 	cr_assert_eq(m.status, 1, "--minimize ended with %d:\n%s", m.status, m.err);
 	char *min = minimal_command(&m);
 	cr_assert(min, "no minimal command:\n%s", m.err);
+	/* the story and the command in the JUnit failure and the timeline too */
+	char *x = slurp(junit), *tl = slurp(timeline);
+	cr_assert(x && strstr(x, "minimal command: simsup --seed") && strstr(x, "the story of the minimal run"),
+		  "JUnit: %s", x ? x : "(none)");
+	cr_assert(tl && strstr(tl, "\"minimal command\":\"simsup --seed") && strstr(tl, "\"story\":"),
+		  "timeline lacks the story");
+	free(x);
+	free(tl);
 	cr_assert_eq(count(min, "--reboot="), 1, "not one reboot: %s", min);
 	cr_assert(strstr(min, "kind=crash"), "not a crash: %s", min);
 	cr_assert(!strstr(min, "--chaos") && !strstr(min, "--partition") && !strstr(min, "--net-fault") &&
