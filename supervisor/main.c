@@ -68,10 +68,14 @@ static char *find_lib(void)
 	return access(cand, R_OK) == 0 ? strdup(cand) : NULL;
 }
 
-static void print_replay(int argc, char **argv, uint64_t seed)
+static void print_replay(const struct sup_opts *o, int argc, char **argv, uint64_t seed)
 {
 	char *cmd = sup_cli_replay(argc, argv, seed);
 	fprintf(stderr, "simsup: replay with: %s\n", cmd ? cmd : "(out of memory)");
+	/* with faults, the smallest set of them that fails the same way */
+	if (cmd && (o->chaos || o->nreboots || o->npartitions || o->nclocks || o->ndisks || o->nnetfaults ||
+		    o->preempt_permille))
+		fprintf(stderr, "simsup: shrink it with: simsup --minimize%s\n", cmd + strlen("simsup"));
 	free(cmd);
 }
 
@@ -249,7 +253,7 @@ int main(int argc, char **argv)
 	if (write_single_outputs(&o, argc, argv, prog_abs, seed, dirs[0], &res0, verdict, started) < 0)
 		status = 2;
 	if (verdict)
-		print_replay(argc, argv, seed);
+		print_replay(&o, argc, argv, seed);
 	/* a fresh directory of a passing run goes: a nightly job of many
 	 * commands would fill its disk.  A failure's stays for its report. */
 	if (status == 0 && !o.keep && !o.run_dir) {

@@ -241,6 +241,15 @@ Test(minimize, needs_one_failing_seed)
 	cr_assert_eq(r.status, 0, "a passing seed: %s", r.err);
 	cr_assert(strstr(r.err, "seed 1 passed: nothing to minimize"), "%s", r.err);
 	run_free(&r);
+	/* a failure with faults says how to shrink it; one without does not */
+	run_sim(&r, "simsup --seed 3 --reboot at=1s,proc=0,kind=crash -- /bin/false");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "simsup: shrink it with: simsup --minimize --seed 3 --reboot at=1s,proc=0,kind=crash -- "),
+		  "%s", r.err);
+	run_free(&r);
+	run_sim(&r, "simsup --seed 3 -- /bin/false");
+	cr_assert(!strstr(r.err, "shrink it with"), "%s", r.err);
+	run_free(&r);
 	run_sim(&r, "simsup --minimize=match:never-printed --seed 1 -- /bin/false");
 	cr_assert_eq(r.status, 2, "a match the failure lacks: %s", r.err);
 	cr_assert(strstr(r.err, "no output of it contains \"never-printed\""), "%s", r.err);
