@@ -83,6 +83,30 @@ shim_clone_thread:
 	ud2
 	.size shim_clone_thread, .-shim_clone_thread
 
+/*
+ * void shim_gate_resume_tp(const greg_t *gregs, unsigned long fs,
+ *                          const uint64_t *mask)
+ *
+ * A new thread of a static program (interposer/tp.c) at its first turn: its
+ * thread pointer first, then its signal mask (so a signal that was pending
+ * runs its handler on the program's thread pointer), then its registers.
+ */
+	.globl shim_gate_resume_tp
+	.hidden shim_gate_resume_tp, shim_resume
+	.type shim_gate_resume_tp, @function
+shim_gate_resume_tp:
+	wrfsbase %rsi
+	mov %rdi, %r15
+	mov $14, %eax   /* rt_sigprocmask(SIG_SETMASK, mask, NULL, 8) */
+	mov $2, %edi
+	mov %rdx, %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	syscall
+	mov %r15, %rdi
+	jmp shim_resume
+	.size shim_gate_resume_tp, .-shim_gate_resume_tp
+
 	.type shim_gate_restorer, @function
 shim_gate_restorer:
 	mov $15, %eax   /* rt_sigreturn */
@@ -90,4 +114,30 @@ shim_gate_restorer:
 shim_gate_end:
 	int3
 	.size shim_gate_restorer, .-shim_gate_restorer
+
+/* void shim_resume(const greg_t *gregs): restores every general register
+ * from a ucontext gregs array and jumps to its rip on its rsp.  Used once
+ * per thread, at its first turn (shim/thread.c). */
+	.globl shim_resume
+	.type shim_resume, @function
+shim_resume:
+	mov 120(%rdi), %rsp  /* REG_RSP */
+	push 128(%rdi)       /* REG_RIP, popped by ret */
+	mov 0(%rdi), %r8
+	mov 8(%rdi), %r9
+	mov 16(%rdi), %r10
+	mov 24(%rdi), %r11
+	mov 32(%rdi), %r12
+	mov 40(%rdi), %r13
+	mov 48(%rdi), %r14
+	mov 56(%rdi), %r15
+	mov 72(%rdi), %rsi
+	mov 80(%rdi), %rbp
+	mov 88(%rdi), %rbx
+	mov 96(%rdi), %rdx
+	mov 104(%rdi), %rax
+	mov 112(%rdi), %rcx
+	mov 64(%rdi), %rdi
+	ret
+	.size shim_resume, .-shim_resume
 	.section .note.GNU-stack,"",@progbits

@@ -126,6 +126,21 @@ static void set_default(int sig)
 	raw_sigaction(sig, &dfl, NULL);
 }
 
+/* The program's SIGSEGV handler, chained.  A static program's runs on its
+ * own thread pointer (tp.c), put back for the call. */
+static void call_prog_segv(int sig, siginfo_t *si, void *ucv)
+{
+	void (*h)(int, siginfo_t *, void *) = (void (*)(int, siginfo_t *, void *))prog_segv.handler;
+	if (!shim_proc.static_image || shim_self.shim_trap) {
+		h(sig, si, ucv);
+		return;
+	}
+	unsigned long tcb = shim_tp_fs();
+	__asm__ volatile("wrfsbase %0" : : "r"(shim_self.prog_fs) : "memory");
+	h(sig, si, ucv);
+	__asm__ volatile("wrfsbase %0" : : "r"(tcb) : "memory");
+}
+
 static void on_fatal(int sig, siginfo_t *si, void *ucv)
 {
 	int saved = errno;
@@ -134,7 +149,7 @@ static void on_fatal(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	if (sig == SIGSEGV && prog_segv.handler != SIG_DFL && prog_segv.handler != SIG_IGN) {
-		((void (*)(int, siginfo_t *, void *))prog_segv.handler)(sig, si, ucv);
+		call_prog_segv(sig, si, ucv);
 		errno = saved;
 		return;
 	}
@@ -152,26 +167,73 @@ static uint64_t handler_mask(void)
 	return m;
 }
 
-int shim_signals_install(void)
+/* SIGSYS to sys_h, the crashes (and SIGSEGV for rdtsc) to fatal_h. */
+static int install_handlers(void *sys_h, void *fatal_h)
 {
-	struct ksigaction sys = {
-		.handler = (void *)on_sigsys,
+	struct ksigaction a = {
+		.handler = sys_h,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTORER,
 		.restorer = shim_gate_restorer,
 		.mask = handler_mask(),
 	};
-	long r = raw_sigaction(SIGSYS, &sys, NULL);
+	long r = raw_sigaction(SIGSYS, &a, NULL);
 	if (r < 0)
 		return (int)r;
-	struct ksigaction fatal = sys;
-	fatal.handler = (void *)on_fatal;
-	fatal.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTORER;
-	prog_segv.handler = SIG_DFL;
+	a.handler = fatal_h;
 	int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	for (unsigned i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		if ((r = raw_sigaction(sigs[i], &fatal, NULL)) < 0)
+		if ((r = raw_sigaction(sigs[i], &a, NULL)) < 0)
 			return (int)r;
 	return 0;
+}
+
+int shim_signals_install(void)
+{
+	prog_segv.handler = SIG_DFL;
+	return install_handlers((void *)on_sigsys, (void *)on_fatal);
+}
+
+/*
+ * A static program (tp.c): its code runs on its own thread pointer, the
+ * shim's on the one in %gs.  Each handler is entered through a stub that
+ * switches %fs to %gs before any C code, and puts back the program's
+ * (which arch_prctl may have changed meanwhile) on return.  A trap made by
+ * the shim's own glibc (fs already equal to gs) leaves prog_fs alone.
+ */
+unsigned long shim_handler_tp(int sig, siginfo_t *si, void *uc, unsigned long fs,
+			      unsigned long tcb) __attribute__((used));
+unsigned long shim_handler_tp(int sig, siginfo_t *si, void *uc, unsigned long fs,
+			      unsigned long tcb)
+{
+	void (*h)(int, siginfo_t *, void *) = sig == SIGSYS ? on_sigsys : on_fatal;
+	if (fs == tcb) {
+		bool outer = shim_self.shim_trap;
+		shim_self.shim_trap = true;
+		h(sig, si, uc);
+		shim_self.shim_trap = outer;
+		return fs;
+	}
+	shim_self.prog_fs = fs;
+	h(sig, si, uc);
+	return shim_self.prog_fs;
+}
+
+void shim_handler_tp_stub(int sig, siginfo_t *si, void *uc);
+__asm__(".text\n"
+	".globl shim_handler_tp_stub\n.hidden shim_handler_tp_stub\n"
+	"shim_handler_tp_stub:\n"
+	" rdfsbase %rcx\n"    /* the thread pointer at the trap */
+	" rdgsbase %r8\n"     /* the shim's thread block */
+	" wrfsbase %r8\n"
+	" sub $8, %rsp\n"
+	" call shim_handler_tp\n"
+	" add $8, %rsp\n"
+	" wrfsbase %rax\n"
+	" ret\n");
+
+int shim_signals_install_tp(void)
+{
+	return install_handlers((void *)shim_handler_tp_stub, (void *)shim_handler_tp_stub);
 }
 
 int shim_sud_arm(void)

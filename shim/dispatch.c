@@ -403,6 +403,19 @@ static long dispatch(struct sim_call *c)
 		shim_filetime_dents((int)A(0), (char *)A(1), r);
 		return r;
 	}
+	case SYS_arch_prctl:
+		return shim_proc.static_image ? shim_tp_arch_prctl(c) : pass(c);
+	case SYS_brk:
+		/* In a static program the break is the program's: the shim's
+		 * glibc, whose idea of it would be stale, gets "no memory" and
+		 * takes mmap instead (tp.c). */
+		return shim_proc.static_image && shim_self.shim_trap ? sys1(SYS_brk, 0) : pass(c);
+	case SYS_rseq: {
+		long r = pass(c);
+		if (r == 0 && shim_proc.static_image) /* unregistered at exit (thread.c) */
+			shim_thread_rseq(c);
+		return r;
+	}
 	case SYS_rt_sigsuspend: case SYS_pause: return shim_sigsuspend(c);
 	case SYS_rt_sigtimedwait: return shim_sigtimedwait(c);
 	}

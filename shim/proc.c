@@ -93,7 +93,8 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
  * memory, a silent divergence.  Refused, never approximated. */
 static long clone_unsupported(struct sim_call *c, unsigned long flags)
 {
-	if ((flags & CLONE_THREAD) && !(flags & CLONE_SETTLS)) {
+	/* (a static program's threads get a shim thread block each: tp.c) */
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SETTLS) && !shim_proc.static_image) {
 		shim_refuse(c->nr, "a thread without CLONE_SETTLS would share the shim's "
 				   "per-thread state (use pthread_create)");
 		return -ENOSYS;
@@ -164,7 +165,7 @@ static bool env_is(const char *e, const char *name)
  * environment without our variables, then LD_PRELOAD (ours first, theirs
  * kept) and SIMSUP_FD.  Programs that clear their environment still get a
  * shim. */
-static char **build_env(char *const *envp, void **blk, size_t *blklen)
+static char **build_env(char *const *envp, bool preload, void **blk, size_t *blklen)
 {
 	size_t n = 0;
 	const char *their_preload = NULL;
@@ -181,11 +182,13 @@ static char **build_env(char *const *envp, void **blk, size_t *blklen)
 	for (size_t i = 0; i < n; i++)
 		if (!env_is(envp[i], "LD_PRELOAD") && !env_is(envp[i], SIM_ENV_FD))
 			out[k++] = envp[i];
-	out[k++] = s;
-	s = stpcpy(stpcpy(s, "LD_PRELOAD="), shim_proc.cfg.lib);
-	if (their_preload && !strstr(their_preload, "libsimsup.so") && *their_preload)
-		s = stpcpy(stpcpy(s, ":"), their_preload);
-	s++;
+	if (preload) {
+		out[k++] = s;
+		s = stpcpy(stpcpy(s, "LD_PRELOAD="), shim_proc.cfg.lib);
+		if (their_preload && !strstr(their_preload, "libsimsup.so") && *their_preload)
+			s = stpcpy(stpcpy(s, ":"), their_preload);
+		s++;
+	}
 	out[k++] = s;
 	s = stpcpy(s, SIM_ENV_FD "=");
 	char num[16];
@@ -229,33 +232,73 @@ static bool static_elf(int dirfd, const char *path)
 	return is_static;
 }
 
+/*
+ * A static program is run by the shim itself: libsimsup.so is executable,
+ * and maps the program (interposer/staticexec.c).  argv becomes
+ * { shim, path, argv... }.  The block is mmap'd; NULL on failure.
+ */
+static char **static_argv(const char *path, char *const *argv, void **blk, size_t *blklen)
+{
+	size_t n = 0;
+	while (argv && argv[n])
+		n++;
+	size_t len = (n + 3) * sizeof(char *);
+	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0 && p > -4096)
+		return NULL;
+	char **out = (char **)p;
+	out[0] = shim_proc.cfg.lib;
+	out[1] = (char *)path;
+	for (size_t i = 0; i < n; i++)
+		out[2 + i] = argv[i];
+	out[n + 2] = NULL;
+	*blk = (void *)p;
+	*blklen = len;
+	return out;
+}
+
 long shim_execve(struct sim_call *c)
 {
 	bool at = c->nr == SYS_execveat;
 	const char *path = (const char *)c->a[at ? 1 : 0];
-	if (path && static_elf(at ? (int)c->a[0] : AT_FDCWD, path)) {
-		shim_refuse(c->nr, "execve of a statically linked program: the shim cannot be "
-				   "preloaded into it, so it would run outside the simulation");
+	char *const *argv = (char *const *)c->a[at ? 2 : 1];
+	/* a static program re-running itself (busybox does) */
+	if (path && shim_proc.static_image && !strcmp(path, "/proc/self/exe"))
+		path = shim_proc.static_path;
+	bool is_static = path && static_elf(at ? (int)c->a[0] : AT_FDCWD, path);
+	if (is_static && at && path[0] != '/' && (int)c->a[0] != AT_FDCWD) {
+		shim_refuse(c->nr, "execveat of a statically linked program by a directory fd: "
+				   "the shim runs it by path");
 		return -EPERM;
 	}
 	char *const *envp = (char *const *)c->a[at ? 3 : 2];
-	void *blk;
-	size_t blklen;
-	char **env = build_env(envp, &blk, &blklen);
+	void *blk, *ablk = NULL;
+	size_t blklen, ablklen = 0;
+	char **env = build_env(envp, !is_static, &blk, &blklen);
 	if (!env)
 		return -ENOMEM;
+	const char *shown = path; /* what the supervisor names the image by */
+	if (is_static) {
+		argv = static_argv(path, argv, &ablk, &ablklen);
+		if (!argv) {
+			sys2(SYS_munmap, blk, blklen);
+			return -ENOMEM;
+		}
+		path = shim_proc.cfg.lib;
+		at = false;
+	}
 	struct sim_req rq = { .op = SIM_EXEC };
 	struct sim_rep rep;
-	rq.len = path ? (uint32_t)strnlen(path, 1024) : 0;
-	shim_request(&rq, path, -1, &rep);
+	rq.len = shown ? (uint32_t)strnlen(shown, 1024) : 0;
+	shim_request(&rq, shown, -1, &rep);
 	sys3(SYS_fcntl, shim_self.sock, F_SETFD, 0);
 	/* rdtsc faulting survives execve and the next image's loader runs
 	 * rdtsc before its shim exists: turn it off; the new shim re-arms. */
 	sys2(SYS_prctl, PR_SET_TSC, PR_TSC_ENABLE);
 	if (c->uc) /* exec keeps the signal mask: give it the program's, not the handler's */
 		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &c->uc->uc_sigmask, NULL, 8);
-	long r = at ? sys5(SYS_execveat, c->a[0], path, c->a[2], env, c->a[4])
-		    : sys3(SYS_execve, path, c->a[1], env);
+	long r = at ? sys5(SYS_execveat, c->a[0], path, argv, env, c->a[4])
+		    : sys3(SYS_execve, path, argv, env);
 	if (c->uc) {
 		sigset_t all;
 		memset(&all, 0xff, sizeof all);
@@ -264,6 +307,8 @@ long shim_execve(struct sim_call *c)
 	shim_rdtsc_enable();
 	sys3(SYS_fcntl, shim_self.sock, F_SETFD, FD_CLOEXEC);
 	sys2(SYS_munmap, blk, blklen);
+	if (ablk)
+		sys2(SYS_munmap, ablk, ablklen);
 	shim_call(SIM_EXEC_FAILED, r, 0, 0, 0);
 	return r;
 }

@@ -80,6 +80,10 @@ struct shim_thread {
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
 	bool real_ids;         /* libunwind at work: its calls go to the kernel untouched (sud.c) */
 	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
+	unsigned long prog_fs; /* static program: its thread pointer (tp.c) */
+	bool shim_trap;        /* static program: this trap was made by the shim's own glibc */
+	void *rseq_area;       /* static program: its rseq registration (thread.c) */
+	uint32_t rseq_len, rseq_sig;
 };
 extern SHIM_TLS struct shim_thread shim_self;
 
@@ -95,6 +99,8 @@ struct shim_proc {
 	int64_t disk_ops;     /* SIM_DISK_* ops with a disk fault active on this node */
 	uint64_t rng[4];      /* random stream (xoshiro256**) from cfg.seed */
 	uint64_t prng_sched;  /* preemption decisions */
+	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
+	const char *static_path; /* its path, as exec'd (/proc/self/exe names the shim) */
 };
 extern struct shim_proc shim_proc;
 
@@ -184,6 +190,17 @@ int shim_sud_rearm(void);                    /* forked child: SUD on again */
 long shim_sigaction(int sig, const void *act, void *old);
 long shim_sigprocmask(struct sim_call *c);
 long shim_sigaltstack(const stack_t *ss, stack_t *old);
+/* interposer/sud.c: the handlers of a static program swap %fs (tp.c) */
+int shim_signals_install_tp(void);
+/* interposer/tp.c: the program's and the shim's thread pointers */
+int shim_tp_setup(void);                     /* this thread's block goes to %gs */
+unsigned long shim_tp_fs(void);
+void shim_tp_set_gs(unsigned long v);
+unsigned long shim_tp_new(void);             /* a shim thread block for a new thread, or 0 */
+void shim_tp_started(unsigned long tcb);     /* in the new thread, first thing */
+long shim_tp_arch_prctl(struct sim_call *c);
+/* interposer/gate.S: sets %fs and the signal mask, then shim_resume(gregs) */
+_Noreturn void shim_gate_resume_tp(const greg_t *gregs, unsigned long fs, const uint64_t *mask);
 /* shim/filetime.c */
 void shim_filetime_after(struct sim_call *c, long r);
 long shim_filetime_set(struct sim_call *c);
@@ -197,6 +214,7 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 long shim_execve(struct sim_call *c);
 _Noreturn void shim_exit_group(int status);
 _Noreturn void shim_thread_exit(int status);
+void shim_thread_rseq(const struct sim_call *c); /* a static program's rseq call succeeded */
 long shim_wait(struct sim_call *c);
 long shim_futex(struct sim_call *c);
 /* shim/signal.c: kill/tgkill/tkill/rt_[tg]sigqueueinfo with virtual ids */

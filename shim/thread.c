@@ -29,24 +29,16 @@ struct thread_start {
 	int vtid;
 	int *clear_tid;
 	unsigned long sp;      /* the stack pointer the kernel would give the child */
+	unsigned long tp;      /* static program: the shim's thread block (tp.c), else 0 */
+	unsigned long prog_tp; /* static program: the child's own thread pointer */
 };
 
 long shim_clone_thread(long nr, long a0, long a1, long a2, long a3, long a4);
 void shim_resume(const greg_t *gregs) __attribute__((noreturn));
 
-/* Restores every general register from a ucontext gregs array and jumps to
- * its rip on its rsp.  Used once per thread, at its first turn. */
-__asm__(".text\n"
-	".globl shim_resume\n.hidden shim_resume\n"
-	"shim_resume:\n"
-	" mov 120(%rdi), %rsp\n"  /* REG_RSP */
-	" push 128(%rdi)\n"       /* REG_RIP, popped by ret */
-	" mov 0(%rdi), %r8\n mov 8(%rdi), %r9\n mov 16(%rdi), %r10\n mov 24(%rdi), %r11\n"
-	" mov 32(%rdi), %r12\n mov 40(%rdi), %r13\n mov 48(%rdi), %r14\n mov 56(%rdi), %r15\n"
-	" mov 72(%rdi), %rsi\n mov 80(%rdi), %rbp\n mov 88(%rdi), %rbx\n mov 96(%rdi), %rdx\n"
-	" mov 104(%rdi), %rax\n mov 112(%rdi), %rcx\n"
-	" mov 64(%rdi), %rdi\n"
-	" ret\n");
+/* shim_resume (gate.S) restores every general register from a ucontext
+ * gregs array and jumps to its rip on its rsp: once per thread, at its
+ * first turn. */
 
 /* A bump allocator over mmap'd pages for thread start records: never freed,
  * a few hundred bytes per thread ever created. */
@@ -70,6 +62,8 @@ static void *arena_alloc(size_t n)
 void shim_thread_entry(struct thread_start *ts) __attribute__((noreturn, used));
 void shim_thread_entry(struct thread_start *ts)
 {
+	if (ts->tp)
+		shim_tp_started(ts->tp); /* before anything else: %gs */
 	shim_self.sock = ts->sock;
 	shim_self.vtid = ts->vtid;
 	shim_self.clear_tid = ts->clear_tid;
@@ -77,9 +71,13 @@ void shim_thread_entry(struct thread_start *ts)
 		shim_die("cannot arm syscall user dispatch in a new thread");
 	struct sim_rep rep;
 	shim_wait_turn(&rep);
-	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &ts->sigmask, NULL, 8);
 	ts->gregs[REG_RAX] = 0;
 	ts->gregs[REG_RSP] = (greg_t)ts->sp;
+	if (ts->tp) {
+		shim_self.prog_fs = ts->prog_tp;
+		shim_gate_resume_tp(ts->gregs, ts->prog_tp, &ts->sigmask);
+	}
+	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &ts->sigmask, NULL, 8);
 	shim_resume(ts->gregs);
 }
 
@@ -108,6 +106,23 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 	ts->vtid = (int)vtid;
 	ts->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	ts->sp = sp;
+	ts->tp = 0;
+	unsigned long tls = ca ? (unsigned long)ca->tls : (unsigned long)c->a[4];
+	if (shim_proc.static_image) {
+		/* the child runs the shim on a thread block of its own, and
+		 * the program on the thread pointer it asked for, or else
+		 * its creator's (tp.c) */
+		ts->tp = shim_tp_new();
+		if (!ts->tp) {
+			sys1(SYS_close, sv[1]);
+			shim_fd_disown(sv[1]);
+			shim_call(SIM_THREAD_EXIT, 0, 0, 0, (long)vtid);
+			return -EAGAIN;
+		}
+		ts->prog_tp = (flags & CLONE_SETTLS) ? tls : shim_self.prog_fs;
+		flags |= CLONE_SETTLS;
+		tls = ts->tp;
+	}
 	/* The child pops [entry][ts] from its new stack. */
 	unsigned long *top = (unsigned long *)sp;
 	top[-2] = (unsigned long)shim_thread_entry;
@@ -115,10 +130,12 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 	if (ca) {
 		struct clone_args copy = *ca;
 		copy.stack_size -= 16;
+		copy.flags = flags;
+		copy.tls = tls;
 		r = shim_clone_thread(SYS_clone3, (long)&copy, sizeof copy, 0, 0, 0);
 	} else {
 		r = shim_clone_thread(SYS_clone, (long)flags, (long)(sp - 16), c->a[2], c->a[3],
-				      c->a[4]);
+				      (long)tls);
 	}
 	if (r < 0) {
 		sys1(SYS_close, sv[1]);
@@ -140,8 +157,27 @@ extern const unsigned int __rseq_size __attribute__((weak));
 #define SHIM_RSEQ_SIG 0x53053053 /* RSEQ_SIG on x86 */
 #define SHIM_RSEQ_UNREGISTER 1   /* RSEQ_FLAG_UNREGISTER */
 
+/* A static program's libc registers rseq areas of its own layout: the
+ * shim remembers each thread's, to unregister it the same way. */
+void shim_thread_rseq(const struct sim_call *c)
+{
+	if (c->a[2] & SHIM_RSEQ_UNREGISTER) {
+		shim_self.rseq_area = NULL;
+		return;
+	}
+	shim_self.rseq_area = (void *)c->a[0];
+	shim_self.rseq_len = (uint32_t)c->a[1];
+	shim_self.rseq_sig = (uint32_t)c->a[3];
+}
+
 static void rseq_unregister(void)
 {
+	if (shim_proc.static_image) {
+		if (shim_self.rseq_area)
+			sys4(SYS_rseq, shim_self.rseq_area, shim_self.rseq_len,
+			     SHIM_RSEQ_UNREGISTER, shim_self.rseq_sig);
+		return;
+	}
 	if (!&__rseq_size || !&__rseq_offset || __rseq_size == 0)
 		return;
 	char *tp;

@@ -2,11 +2,13 @@
  * elfcheck.c — find the program the user named and tell, before launch,
  * whether simsup can run it.
  *
- * The shim reaches a program through LD_PRELOAD, which only glibc's dynamic
- * loader honours.  So the program must be an x86-64 ELF with a PT_INTERP
- * header naming glibc's loader, or a #! script whose interpreter (through
- * `/usr/bin/env NAME` too) is one.  Anything else would start outside the
- * simulation and fail in confusing ways; here it fails in one line instead.
+ * The shim reaches a dynamic program through LD_PRELOAD, which only glibc's
+ * dynamic loader honours, and runs a static one itself
+ * (interposer/staticexec.c).  So the program must be an x86-64 ELF, with
+ * no PT_INTERP or one naming glibc's loader, or a #! script whose
+ * interpreter (through `/usr/bin/env NAME` too) is one.  Anything else
+ * would start outside the simulation and fail in confusing ways; here it
+ * fails in one line instead.
  *
  * Reads headers only, with pread; never executes anything.  Messages are
  * "PATH: problem", without a "simsup: " prefix: the caller adds that.
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +37,9 @@
 #define ELFCHECK_MAX_PHDRS (65536 / sizeof(Elf64_Phdr))
 /* glibc's loader on x86-64, wherever it lives (/lib64, /nix/store/…). */
 #define ELFCHECK_GLIBC_LOADER "ld-linux-x86-64.so.2"
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 static int check_file(const char *path, int depth, char *why, size_t whylen);
 
@@ -233,9 +239,25 @@ static int check_loader(const char *path, int fd, const Elf64_Phdr *ph,
 	return 0;
 }
 
-/* A static executable, static-pie included, has no PT_INTERP. */
-static int check_phdrs(const char *path, int fd, const Elf64_Ehdr *eh,
-		       char *why, size_t whylen)
+/*
+ * A static executable, static-pie included, has no PT_INTERP.  The shim
+ * runs it itself (interposer/staticexec.c), keeping its own thread pointer
+ * in %gs, which takes FSGSBASE in user space.
+ */
+static int check_static(const char *path, char *why, size_t whylen)
+{
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)
+		return 0;
+	return fail(why, whylen,
+		    "%s: statically linked, and this CPU or kernel does not allow "
+		    "FSGSBASE in user space (Linux 5.9+ on a CPU with it), which simsup's "
+		    "shim needs to run beside a static program's own thread pointer",
+		    path);
+}
+
+/* 1 if the ELF has a PT_INTERP, 0 if not, -1 (with why) if unreadable. */
+static int has_interp(const char *path, int fd, const Elf64_Ehdr *eh, Elf64_Phdr *out,
+		      char *why, size_t whylen)
 {
 	Elf64_Phdr ph;
 
@@ -248,13 +270,42 @@ static int check_phdrs(const char *path, int fd, const Elf64_Ehdr *eh,
 		if (read_at(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
 			return fail(why, whylen, "%s: truncated ELF program headers",
 				    path);
-		if (ph.p_type == PT_INTERP)
-			return check_loader(path, fd, &ph, why, whylen);
+		if (ph.p_type == PT_INTERP) {
+			*out = ph;
+			return 1;
+		}
 	}
-	return fail(why, whylen,
-		    "%s: statically linked (no ELF interpreter): simsup's shim is "
-		    "loaded with LD_PRELOAD and needs a dynamically linked program",
-		    path);
+	return 0;
+}
+
+static int check_phdrs(const char *path, int fd, const Elf64_Ehdr *eh,
+		       char *why, size_t whylen)
+{
+	Elf64_Phdr ph;
+	int r = has_interp(path, fd, eh, &ph, why, whylen);
+
+	if (r < 0)
+		return -1;
+	return r ? check_loader(path, fd, &ph, why, whylen) : check_static(path, why, whylen);
+}
+
+bool sup_elf_static(const char *path)
+{
+	unsigned char head[sizeof(Elf64_Ehdr)];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool is_static = false;
+
+	if (fd < 0)
+		return false;
+	if (read_at(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	    memcmp(head, ELFMAG, SELFMAG) == 0 && head[EI_CLASS] == ELFCLASS64) {
+		memcpy(&eh, head, sizeof(eh));
+		is_static = has_interp(path, fd, &eh, &ph, NULL, 0) == 0;
+	}
+	close(fd);
+	return is_static;
 }
 
 /* head holds the first n bytes of path, starting with the ELF magic. */

@@ -1,12 +1,13 @@
 /*
  * elfcheck.h — before launch, find the program the user named and tell
- * whether it can run under simsup: the shim is loaded with LD_PRELOAD, so
- * the program (or the interpreter of a #! script) must be a dynamically
- * linked x86-64 ELF that uses glibc's dynamic loader.
+ * whether it can run under simsup: the program (or the interpreter of a #!
+ * script) must be an x86-64 ELF, statically linked or using glibc's dynamic
+ * loader.
  */
 #ifndef SUP_ELFCHECK_H
 #define SUP_ELFCHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -18,5 +19,9 @@
  */
 int sup_check_program(const char *cmd, char *path_out, size_t pathlen,
 		      char *why, size_t whylen);
+
+/* Is path a statically linked x86-64 ELF (no PT_INTERP)?  Such a program
+ * is run by the shim itself: libsimsup.so PATH ARGV... */
+bool sup_elf_static(const char *path);
 
 #endif

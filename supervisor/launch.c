@@ -23,6 +23,7 @@
 
 #include "policy.h"
 #include "shim.h"
+#include "elfcheck.h"
 #include "sup.h"
 
 extern char **environ;
@@ -186,7 +187,7 @@ const char *sup_shim_for_all(struct sup_run *R, char *buf, size_t len)
 		if (in < 0 || out < 0 || n < 0)
 			return R->lib;
 	}
-	chmod(path, 0644);
+	chmod(path, 0755); /* it runs static programs too (staticexec.c) */
 	snprintf(buf, len, "%s/libsimsup.so", R->view_dir ? R->view_dir : R->run_dir);
 	return buf;
 }
@@ -213,7 +214,8 @@ static bool ours(const char *e)
 
 /* The environment of a simulated process: simsup's own, minus anything of
  * ours, plus the facts of this process. */
-static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_expand_ctx *ctx)
+static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_expand_ctx *ctx,
+			bool preload)
 {
 	char **env = NULL, ip[32], peers[8192] = "";
 	int n = 0;
@@ -277,7 +279,8 @@ static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_
 			}
 			env_add(&env, &n, "%s=%s", name, ips);
 		}
-	env_add(&env, &n, "LD_PRELOAD=%s", R->lib);
+	if (preload)
+		env_add(&env, &n, "LD_PRELOAD=%s", R->lib);
 	env_add(&env, &n, "%s=%d", SIM_ENV_FD, SIM_FD_MIN);
 	return env;
 }
@@ -397,19 +400,28 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	int argc = 0;
 	while (src[argc])
 		argc++;
-	char **argv = calloc((size_t)argc + 1, sizeof *argv);
+	/* a static program is run by the shim itself (staticexec.c):
+	 * libsimsup.so PATH ARGV..., without LD_PRELOAD */
+	bool is_static = !workload && sup_elf_static(R->prog);
+	int skip = is_static ? 2 : 0;
+	char **argv = calloc((size_t)argc + 1 + (size_t)skip, sizeof *argv);
+	if (is_static) {
+		argv[0] = strdup(R->lib);
+		argv[1] = strdup(R->prog);
+	}
 	for (int i = 0; i < argc; i++) {
 		/* argv[0] as the user gave it: programs such as redis-server (a
 		 * symlink to redis-check-rdb) choose what to be by it */
-		argv[i] = i == 0 ? strdup(src[0]) : sup_expand(src[i], &ctx, err, errlen);
-		if (!argv[i])
+		argv[skip + i] = i == 0 ? strdup(src[0]) : sup_expand(src[i], &ctx, err, errlen);
+		if (!argv[skip + i])
 			return -1;
 	}
+	argc += skip;
 	if (workload)
 		argv[0] = strdup("/bin/sh");
-	const char *base = strrchr(argv[0], '/');
-	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : argv[0]);
-	char **env = build_env(R, p, &ctx);
+	const char *base = strrchr(argv[skip], '/');
+	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : argv[skip]);
+	char **env = build_env(R, p, &ctx, !is_static);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -422,7 +434,8 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 		return -1;
 	}
 	if (pid == 0)
-		child(R, node, sv[1], workload ? "/bin/sh" : R->prog, argv, env, sup);
+		child(R, node, sv[1], workload ? "/bin/sh" : is_static ? R->lib : R->prog, argv,
+		      env, sup);
 	close(sv[1]);
 	p->pid = pid;
 	struct sup_thread *t = sup_thread_new(R, p, sv[0], p->vpid);

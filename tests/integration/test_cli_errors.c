@@ -41,23 +41,6 @@ Test(cli_errors, not_executable)
 	unlink(path);
 }
 
-Test(cli_errors, static_binary_refused)
-{
-	if (access("/usr/lib/x86_64-linux-gnu/libc.a", R_OK) != 0)
-		cr_skip_test("SKIPPED: no static libc (apt-get install libc6-dev) to build a static binary");
-	char dir[] = "/tmp/simsup-static-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "printf 'int main(void){return 0;}' > %s/s.c && cc -static -o %s/s %s/s.c",
-		 dir, dir, dir);
-	cr_assert_eq(system(cmd), 0, "cannot build a static binary");
-	char args[128];
-	snprintf(args, sizeof args, "-- %s/s", dir);
-	expect_usage_error(args, "statically linked");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	system(cmd);
-}
-
 Test(cli_errors, help_and_version)
 {
 	struct run r;

@@ -291,26 +291,6 @@ Test(foundation, pipeline_through_a_pipe)
 	run_free(&r);
 }
 
-Test(foundation, exec_of_a_static_binary_is_refused_inside)
-{
-	if (access("/usr/lib/x86_64-linux-gnu/libc.a", R_OK) != 0)
-		cr_skip_test("SKIPPED: no static libc (apt-get install libc6-dev) to build a static binary");
-	char dir[] = "/tmp/simsup-static-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "printf 'int main(void){return 0;}' > %s/s.c && cc -static -o %s/s %s/s.c",
-		 dir, dir, dir);
-	cr_assert_eq(system(cmd), 0);
-	struct run r;
-	run_sim(&r, "simsup --seed 1 -- sh -c '%s/s; echo rc=$?'", dir);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect(strstr(r.err, "refused execve: execve of a statically linked program"), "%s", r.err);
-	cr_expect(strstr(r.out, "rc=126"), "%s", r.out);
-	run_free(&r);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	system(cmd);
-}
-
 Test(foundation, io_uring_is_refused_with_enosys)
 {
 	need_program("/usr/bin/python3");
