@@ -275,9 +275,10 @@ _Noreturn void shim_static_main(long *sp)
 		fail(path, "statically linked, and this CPU or kernel does not allow FSGSBASE "
 			   "in user space (Linux 5.9+ on a CPU with it), which the shim needs to "
 			   "keep its thread pointer beside the program's");
-	static char path_copy[4096];
-	snprintf(path_copy, sizeof path_copy, "%s", path);
-	shim_proc.static_path = path_copy;
+	char *abs = realpath(path, NULL); /* for readlink of /proc/self/exe (shim/proc.c) */
+	if (!abs)
+		fail(path, "%s", strerror(errno));
+	shim_proc.static_path = abs;
 	struct image img;
 	load(path, &img);
 	const char *base = strrchr(path, '/');

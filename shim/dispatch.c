@@ -403,6 +403,10 @@ static long dispatch(struct sim_call *c)
 		shim_filetime_dents((int)A(0), (char *)A(1), r);
 		return r;
 	}
+	case SYS_readlink: case SYS_readlinkat: {
+		long r;
+		return shim_exe_readlink(c, &r) ? r : pass(c);
+	}
 	case SYS_arch_prctl:
 		return shim_proc.static_image ? shim_tp_arch_prctl(c) : pass(c);
 	case SYS_brk:

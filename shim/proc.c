@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "shim.h"
+#include "simsup/shebang.h"
 
 static void close_inherited_channels(int keep)
 {
@@ -210,7 +211,8 @@ static char **build_env(char *const *envp, bool preload, void **blk, size_t *blk
  * unreadable files are left to the kernel. */
 static bool static_elf(int dirfd, const char *path)
 {
-	long fd = sys4(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+	/* execveat(fd, "", AT_EMPTY_PATH) (fexecve) runs the fd itself */
+	long fd = *path ? sys4(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0) : dirfd;
 	if (fd < 0)
 		return false;
 	Elf64_Ehdr eh;
@@ -228,33 +230,81 @@ static bool static_elf(int dirfd, const char *path)
 				is_static = false;
 		}
 	}
-	sys1(SYS_close, fd);
+	if (*path)
+		sys1(SYS_close, fd);
 	return is_static;
+}
+
+/* A #! script whose interpreter is a static program: true with the
+ * interpreter and its optional argument cut out of head. */
+static bool static_script(int dirfd, const char *path, char *head, char **interp, char **arg)
+{
+	long fd = *path ? sys4(SYS_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0) : dirfd;
+	if (fd < 0)
+		return false;
+	long n = sys4(SYS_pread64, fd, head, SIM_SHEBANG_MAX, 0);
+	if (*path)
+		sys1(SYS_close, fd);
+	return n > 0 && sim_shebang_parse(head, (size_t)n, interp, arg) &&
+	       static_elf(AT_FDCWD, *interp);
 }
 
 /*
  * A static program is run by the shim itself: libsimsup.so is executable,
  * and maps the program (interposer/staticexec.c).  argv becomes
- * { shim, path, argv... }.  The block is mmap'd; NULL on failure.
+ * { shim, path, argv... }, or for a script whose interpreter is static
+ * { shim, interp, interp, [arg], script, argv[1]... }, the argv the kernel
+ * would give the interpreter.  The block is mmap'd; NULL on failure.
  */
-static char **static_argv(const char *path, char *const *argv, void **blk, size_t *blklen)
+static char **static_argv(const char *path, const char *interp, const char *arg,
+			  char *const *argv, void **blk, size_t *blklen)
 {
 	size_t n = 0;
 	while (argv && argv[n])
 		n++;
-	size_t len = (n + 3) * sizeof(char *);
+	size_t len = (n + 6) * sizeof(char *);
 	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	char **out = (char **)p;
-	out[0] = shim_proc.cfg.lib;
-	out[1] = (char *)path;
-	for (size_t i = 0; i < n; i++)
-		out[2 + i] = argv[i];
-	out[n + 2] = NULL;
+	size_t k = 0, from = 0;
+	out[k++] = shim_proc.cfg.lib;
+	if (interp) {
+		out[k++] = (char *)interp; /* the program the shim maps */
+		out[k++] = (char *)interp; /* its argv[0] */
+		if (arg)
+			out[k++] = (char *)arg;
+		out[k++] = (char *)path;
+		from = n ? 1 : 0; /* the script takes argv[0]'s place */
+	} else {
+		out[k++] = (char *)path; /* argv[0] follows as given */
+	}
+	for (size_t i = from; i < n; i++)
+		out[k++] = argv[i];
+	out[k] = NULL;
 	*blk = (void *)p;
 	*blklen = len;
 	return out;
+}
+
+/* In a static program the kernel's executable is libsimsup.so: a
+ * readlink of /proc/self/exe names the program instead (Go's
+ * os.Executable reads it).  true with *ret set when it answered. */
+bool shim_exe_readlink(struct sim_call *c, long *ret)
+{
+	bool at = c->nr == SYS_readlinkat;
+	const char *path = (const char *)c->a[at ? 1 : 0];
+	if (!shim_proc.static_image || !path || strcmp(path, "/proc/self/exe"))
+		return false;
+	char *buf = (char *)c->a[at ? 2 : 1];
+	size_t len = (size_t)c->a[at ? 3 : 2], n = strlen(shim_proc.static_path);
+	if ((long)len <= 0) {
+		*ret = -EINVAL;
+		return true;
+	}
+	memcpy(buf, shim_proc.static_path, n < len ? n : len);
+	*ret = (long)(n < len ? n : len);
+	return true;
 }
 
 long shim_execve(struct sim_call *c)
@@ -265,10 +315,14 @@ long shim_execve(struct sim_call *c)
 	/* a static program re-running itself (busybox does) */
 	if (path && shim_proc.static_image && !strcmp(path, "/proc/self/exe"))
 		path = shim_proc.static_path;
-	bool is_static = path && static_elf(at ? (int)c->a[0] : AT_FDCWD, path);
-	if (is_static && at && path[0] != '/' && (int)c->a[0] != AT_FDCWD) {
-		shim_refuse(c->nr, "execveat of a statically linked program by a directory fd: "
-				   "the shim runs it by path");
+	int dirfd = at ? (int)c->a[0] : AT_FDCWD;
+	char head[SIM_SHEBANG_MAX];
+	char *interp = NULL, *iarg = NULL;
+	bool is_static = path && (static_elf(dirfd, path) ||
+				  static_script(dirfd, path, head, &interp, &iarg));
+	if (is_static && at && path[0] != '/' && dirfd != AT_FDCWD) {
+		shim_refuse(c->nr, "execveat of a statically linked program (or a script it "
+				   "interprets) by a file descriptor: the shim runs it by path");
 		return -EPERM;
 	}
 	char *const *envp = (char *const *)c->a[at ? 3 : 2];
@@ -279,7 +333,7 @@ long shim_execve(struct sim_call *c)
 		return -ENOMEM;
 	const char *shown = path; /* what the supervisor names the image by */
 	if (is_static) {
-		argv = static_argv(path, argv, &ablk, &ablklen);
+		argv = static_argv(path, interp, iarg, argv, &ablk, &ablklen);
 		if (!argv) {
 			sys2(SYS_munmap, blk, blklen);
 			return -ENOMEM;

@@ -100,7 +100,7 @@ struct shim_proc {
 	uint64_t rng[4];      /* random stream (xoshiro256**) from cfg.seed */
 	uint64_t prng_sched;  /* preemption decisions */
 	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
-	const char *static_path; /* its path, as exec'd (/proc/self/exe names the shim) */
+	const char *static_path; /* its absolute path (/proc/self/exe names the shim) */
 };
 extern struct shim_proc shim_proc;
 
@@ -212,6 +212,7 @@ struct clone_args;
 long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned long sp,
 			   int *ctid, struct clone_args *ca);
 long shim_execve(struct sim_call *c);
+bool shim_exe_readlink(struct sim_call *c, long *ret); /* static program: /proc/self/exe */
 _Noreturn void shim_exit_group(int status);
 _Noreturn void shim_thread_exit(int status);
 void shim_thread_rseq(const struct sim_call *c); /* a static program's rseq call succeeded */

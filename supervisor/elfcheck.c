@@ -14,6 +14,7 @@
  * "PATH: problem", without a "simsup: " prefix: the caller adds that.
  */
 #include "elfcheck.h"
+#include "simsup/shebang.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -306,6 +307,28 @@ bool sup_elf_static(const char *path)
 	}
 	close(fd);
 	return is_static;
+}
+
+bool sup_static_script(const char *path, char *interp, size_t ilen, char *arg, size_t alen,
+		       bool *has_arg)
+{
+	char head[SIM_SHEBANG_MAX];
+	char *i, *a;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read_at(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n <= 0 || !sim_shebang_parse(head, (size_t)n, &i, &a) || !sup_elf_static(i) ||
+	    strlen(i) >= ilen || (a && strlen(a) >= alen))
+		return false;
+	strcpy(interp, i);
+	*has_arg = a != NULL;
+	if (a)
+		strcpy(arg, a);
+	return true;
 }
 
 /* head holds the first n bytes of path, starting with the ELF magic. */

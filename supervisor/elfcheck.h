@@ -24,4 +24,9 @@ int sup_check_program(const char *cmd, char *path_out, size_t pathlen,
  * is run by the shim itself: libsimsup.so PATH ARGV... */
 bool sup_elf_static(const char *path);
 
+/* Is path a #! script whose interpreter is a static ELF?  Then the
+ * interpreter (and its one optional argument, *has_arg) are copied out. */
+bool sup_static_script(const char *path, char *interp, size_t ilen, char *arg, size_t alen,
+		       bool *has_arg);
+
 #endif

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "shim.h"
 #include "elfcheck.h"
 #include "sup.h"
+#include "simsup/shebang.h"
 
 extern char **environ;
 
@@ -371,6 +373,54 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 	_exit(127);
 }
 
+/*
+ * The argv of a launched image, from src (the command line, or the
+ * workload's sh -c).  A static program, or a script whose interpreter is
+ * one, is run by the shim itself (interposer/staticexec.c): libsimsup.so
+ * PROGRAM ARGV..., without LD_PRELOAD, and *via_shim says so; a script
+ * gets the argv the kernel would give its interpreter.  NULL on a bad
+ * placeholder (err says which).
+ */
+static char **launch_argv(struct sup_run *R, char **src, const struct sup_expand_ctx *ctx,
+			  bool *via_shim, int *n, char *err, size_t errlen)
+{
+	char interp[PATH_MAX], iarg[SIM_SHEBANG_MAX];
+	bool has_arg = false, script = false;
+	int argc = 0, k = 0;
+	while (src[argc])
+		argc++;
+	*via_shim = false;
+	if (!ctx->workload) {
+		script = sup_static_script(R->prog, interp, sizeof interp, iarg, sizeof iarg, &has_arg);
+		*via_shim = script || sup_elf_static(R->prog);
+	}
+	char **argv = calloc((size_t)argc + 6, sizeof *argv);
+	if (*via_shim) {
+		argv[k++] = strdup(R->lib);
+		argv[k++] = strdup(script ? interp : R->prog);
+	}
+	if (script) {
+		argv[k++] = strdup(interp);
+		if (has_arg)
+			argv[k++] = strdup(iarg);
+		argv[k++] = strdup(R->prog);
+	}
+	for (int i = script ? 1 : 0; i < argc; i++, k++) {
+		/* argv[0] as the user gave it: programs such as redis-server (a
+		 * symlink to redis-check-rdb) choose what to be by it */
+		argv[k] = i > 0 ? sup_expand(src[i], ctx, err, errlen)
+			 : strdup(ctx->workload ? "/bin/sh" : src[0]);
+		if (!argv[k]) {
+			while (k > 0)
+				free(argv[--k]);
+			free(argv);
+			return NULL;
+		}
+	}
+	*n = k;
+	return argv;
+}
+
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 {
 	struct sup_proc *p = sup_proc_new(R, node, NULL);
@@ -397,31 +447,14 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 		}
 		src = sh;
 	}
-	int argc = 0;
-	while (src[argc])
-		argc++;
-	/* a static program is run by the shim itself (staticexec.c):
-	 * libsimsup.so PATH ARGV..., without LD_PRELOAD */
-	bool is_static = !workload && sup_elf_static(R->prog);
-	int skip = is_static ? 2 : 0;
-	char **argv = calloc((size_t)argc + 1 + (size_t)skip, sizeof *argv);
-	if (is_static) {
-		argv[0] = strdup(R->lib);
-		argv[1] = strdup(R->prog);
-	}
-	for (int i = 0; i < argc; i++) {
-		/* argv[0] as the user gave it: programs such as redis-server (a
-		 * symlink to redis-check-rdb) choose what to be by it */
-		argv[skip + i] = i == 0 ? strdup(src[0]) : sup_expand(src[i], &ctx, err, errlen);
-		if (!argv[skip + i])
-			return -1;
-	}
-	argc += skip;
-	if (workload)
-		argv[0] = strdup("/bin/sh");
-	const char *base = strrchr(argv[skip], '/');
-	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : argv[skip]);
-	char **env = build_env(R, p, &ctx, !is_static);
+	bool via_shim;
+	int argc;
+	char **argv = launch_argv(R, src, &ctx, &via_shim, &argc, err, errlen);
+	if (!argv)
+		return -1;
+	const char *base = strrchr(src[0], '/');
+	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : src[0]);
+	char **env = build_env(R, p, &ctx, !via_shim);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -434,7 +467,7 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 		return -1;
 	}
 	if (pid == 0)
-		child(R, node, sv[1], workload ? "/bin/sh" : is_static ? R->lib : R->prog, argv,
+		child(R, node, sv[1], workload ? "/bin/sh" : via_shim ? R->lib : R->prog, argv,
 		      env, sup);
 	close(sv[1]);
 	p->pid = pid;

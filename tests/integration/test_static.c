@@ -4,9 +4,11 @@
  * apart from its own (interposer/tp.c).  static/static_prog.c, linked at a
  * fixed address and as a static-pie, shows virtual time (libc call, raw
  * syscall, rdtsc), virtual pids and tids, threads with their own TLS, a
- * fork, a virtual TCP connection and seeded AT_RANDOM.
+ * fork, a virtual TCP connection, seeded AT_RANDOM and its own name in
+ * /proc/self/exe (where the kernel sees libsimsup.so).
  */
 #include <sys/auxv.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -27,10 +29,13 @@ static void need_fsgsbase(void)
 }
 
 /* Every line static_prog prints under seed 1, in its order. */
-static void expect_virtual_run(const char *out)
+static void expect_virtual_run(const char *out, const char *exe)
 {
-	static const char *lines[] = {
+	char exe_line[256];
+	snprintf(exe_line, sizeof exe_line, "p0 | exe %s\n", exe);
+	const char *lines[] = {
 		"p0 | start pid 100 ppid 1 realtime 1735689600 args 2 x\n",
+		exe_line,
 		"p0 | thread 1 tid 101 tls 8 mono 1000.",
 		"p0 | thread 2 tid 102 tls 9 mono 1000.",
 		"p0 | thread 3 tid 103 tls 10 mono 1000.",
@@ -56,7 +61,7 @@ static void runs_virtually(const char *name)
 	struct run r;
 	run_sim(&r, "simsup --seed 1 -- %s x", prog);
 	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
-	expect_virtual_run(r.out);
+	expect_virtual_run(r.out, name);
 	run_free(&r);
 	free(prog);
 }
@@ -100,20 +105,55 @@ Test(static_programs, same_seed_same_hash_and_seeded_at_random, .timeout = 120)
 	cr_expect_str_neq(rnd[2], rnd[0], "AT_RANDOM does not follow the seed");
 }
 
-/* A dynamic program (the shell) execs the static one: the shim's execve
- * runs it through libsimsup.so, and the process keeps its virtual pid. */
-Test(static_programs, exec_from_a_dynamic_program_stays_inside)
+/* A dynamic program (the shell) execs CMD, which starts a static program:
+ * the shim's execve runs it through libsimsup.so, and it keeps the
+ * virtual pid of the shell's child. */
+static void expect_exec_from_shell(const char *cmd, const char *start_line)
 {
-	need_fsgsbase();
-	char *prog = static_prog("static_prog");
 	struct run r;
-	run_sim(&r, "simsup --seed 1 -- sh -c '%s x; echo rc=$?'", prog);
+	run_sim(&r, "simsup --seed 1 -- sh -c '%s; echo rc=$?'", cmd);
 	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
-	cr_expect(strstr(r.out, "p0 | start pid 101 ppid 100 realtime 1735689600 args 2 x\n"),
-		  "%s", r.out);
+	cr_expect(strstr(r.out, start_line), "%s", r.out);
 	cr_expect(strstr(r.out, "after sleep realtime 1735689603"), "%s", r.out);
 	cr_expect(strstr(r.out, "p0 | rc=0\n"), "%s", r.out);
 	run_free(&r);
+}
+
+Test(static_programs, exec_from_a_dynamic_program_stays_inside)
+{
+	need_fsgsbase();
+	char *prog = static_prog("static_prog"), *cmd;
+	cr_assert(asprintf(&cmd, "%s x", prog) > 0);
+	expect_exec_from_shell(cmd, "p0 | start pid 101 ppid 100 realtime 1735689600 args 2 x\n");
+	free(cmd);
+	free(prog);
+}
+
+/* A #! script whose interpreter is static runs through the shim with the
+ * argv the kernel gives an interpreter: started by simsup, and exec'd by a
+ * simulated shell. */
+Test(static_programs, script_with_a_static_interpreter)
+{
+	need_fsgsbase();
+	char *prog = static_prog("static_prog");
+	char *dir = test_dir("sc"), *script;
+	cr_assert(asprintf(&script, "%s/script", dir) > 0);
+	FILE *f = fopen(script, "w");
+	cr_assert(f);
+	fprintf(f, "#!%s  from the line  \nignored\n", prog);
+	fclose(f);
+	chmod(script, 0755);
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s more", script);
+	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | start pid 100 ppid 1 realtime 1735689600 args 4 from the line\n"),
+		  "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | exe static_prog\n"), "%s", r.out);
+	run_free(&r);
+	expect_exec_from_shell(script, "p0 | start pid 101 ppid 100 realtime 1735689600 args 3 "
+				       "from the line\n");
+	free(script);
+	free(dir);
 	free(prog);
 }
 

@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	printf("start pid %d ppid %d realtime %lld args %d %s\n", getpid(), getppid(),
 	       (long long)ts.tv_sec, argc, argc > 1 ? argv[1] : "-");
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	printf("exe %s\n", strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe);
 	const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
 	printf("at_random %02x%02x%02x%02x\n", r[0], r[1], r[2], r[3]);
 	pthread_t t[3];
