@@ -14,10 +14,9 @@
  * auxv), and jumps to the program's entry point.
  *
  * From then on every syscall of the program traps, since none lies inside
- * the gate; clock reads among them, because the program is offered no vDSO
- * (AT_SYSINFO_EHDR is left out, and libcs and Go then make the syscall);
- * rdtsc faults as in a dynamic program; and the program's thread pointers
- * are kept apart from the shim's (tp.c).
+ * the gate; its clock reads through the vDSO jump into the shim, as in a
+ * dynamic program (vdso.c); rdtsc faults as in a dynamic program; and the
+ * program's thread pointers are kept apart from the shim's (tp.c).
  *
  * Runs once, in the main thread of the new image, before the program
  * exists: plain libc is fine here.  A failure ends the image with status
@@ -158,10 +157,10 @@ static void load(const char *path, struct image *img)
 }
 
 /* The program's auxiliary vector: the kernel's, with the facts of the
- * program instead of the shim's.  No AT_SYSINFO_EHDR: the program makes
- * its clock reads as syscalls, which trap.  No FSGSBASE in AT_HWCAP2: the
- * program must set its thread pointer with arch_prctl, which the shim
- * keeps (tp.c). */
+ * program instead of the shim's.  AT_SYSINFO_EHDR stays: the vDSO's time
+ * functions are patched to jump into the shim (vdso.c, through stubs that
+ * switch thread pointers).  No FSGSBASE in AT_HWCAP2: the program must set
+ * its thread pointer with arch_prctl, which the shim keeps (tp.c). */
 static size_t build_auxv(const Elf64_auxv_t *kv, const struct image *img, const char *execfn,
 			 Elf64_auxv_t *out)
 {
@@ -169,8 +168,6 @@ static size_t build_auxv(const Elf64_auxv_t *kv, const struct image *img, const 
 	for (; kv->a_type != AT_NULL; kv++) {
 		Elf64_auxv_t a = *kv;
 		switch (a.a_type) {
-		case AT_SYSINFO_EHDR:
-			continue;
 		case AT_PHDR: a.a_un.a_val = img->phdr; break;
 		case AT_PHENT: a.a_un.a_val = sizeof(Elf64_Phdr); break;
 		case AT_PHNUM: a.a_un.a_val = img->phnum; break;
@@ -251,6 +248,7 @@ static _Noreturn void start(const char *path, int argc, char **argv, char **envp
 		fail(path, "cannot find glibc's thread block allocator (_dl_allocate_tls)");
 	if (shim_signals_install_tp() < 0)
 		fail(path, "cannot install the shim's signal handlers");
+	shim_vdso_tp = 1;
 	shim_self.prog_fs = 0;
 	shim_static_jump(img->entry, sp);
 }

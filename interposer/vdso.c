@@ -42,25 +42,58 @@
  * return int in the vDSO too, and -errno (not -1/errno) on failure, which is
  * what the shim functions return: it is passed through unchanged.
  */
-static int vdso_clock_gettime(clockid_t clk, struct timespec *ts)
+int vdso_clock_gettime(clockid_t clk, struct timespec *ts);
+int vdso_gettimeofday(struct timeval *tv, void *tz);
+time_t vdso_time(time_t *t);
+long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache);
+
+int vdso_clock_gettime(clockid_t clk, struct timespec *ts)
 {
 	return shim_clock_gettime(clk, ts);
 }
 
-static int vdso_gettimeofday(struct timeval *tv, void *tz)
+int vdso_gettimeofday(struct timeval *tv, void *tz)
 {
 	return shim_gettimeofday(tv, tz);
 }
 
-static time_t vdso_time(time_t *t)
+time_t vdso_time(time_t *t)
 {
 	return shim_time(t);
 }
 
-static long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
+long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
 {
 	return shim_getcpu(cpu, node, cache);
 }
+
+/*
+ * What the patched vDSO jumps to: in a dynamic program straight to the
+ * trampolines above; in a static one (interposer/tp.c) through a stub that
+ * runs them on the shim's thread pointer (%gs) and puts back the program's.
+ * No program signal handler can run inside: signals reach a static program
+ * at the return of a trap (docs/architecture.md, Signals), never here.
+ */
+unsigned char shim_vdso_tp; /* set once, before a static program starts (per process) */
+
+#define VDSO_STUB(fn)                                                        \
+	void fn##_stub(void);                                                \
+	__asm__(".text\n.globl " #fn "_stub\n.hidden " #fn "_stub\n"        \
+		#fn "_stub:\n"                                               \
+		" cmpb $0, shim_vdso_tp(%rip)\n"                             \
+		" je " #fn "\n"                                               \
+		" push %rbx\n"                                                \
+		" rdfsbase %rbx\n"                                            \
+		" rdgsbase %rax\n"                                            \
+		" wrfsbase %rax\n"                                            \
+		" call " #fn "\n"                                             \
+		" wrfsbase %rbx\n"                                            \
+		" pop %rbx\n"                                                 \
+		" ret\n")
+VDSO_STUB(vdso_clock_gettime);
+VDSO_STUB(vdso_gettimeofday);
+VDSO_STUB(vdso_time);
+VDSO_STUB(vdso_getcpu);
 
 /* Both the __vdso_ names and the unprefixed weak aliases: they have the
  * same address today, but an image that only carries one of them still gets
@@ -69,14 +102,14 @@ static const struct {
 	const char *name;
 	void *target;
 } wanted[] = {
-	{ "__vdso_clock_gettime", (void *)vdso_clock_gettime },
-	{ "clock_gettime", (void *)vdso_clock_gettime },
-	{ "__vdso_gettimeofday", (void *)vdso_gettimeofday },
-	{ "gettimeofday", (void *)vdso_gettimeofday },
-	{ "__vdso_time", (void *)vdso_time },
-	{ "time", (void *)vdso_time },
-	{ "__vdso_getcpu", (void *)vdso_getcpu },
-	{ "getcpu", (void *)vdso_getcpu },
+	{ "__vdso_clock_gettime", (void *)vdso_clock_gettime_stub },
+	{ "clock_gettime", (void *)vdso_clock_gettime_stub },
+	{ "__vdso_gettimeofday", (void *)vdso_gettimeofday_stub },
+	{ "gettimeofday", (void *)vdso_gettimeofday_stub },
+	{ "__vdso_time", (void *)vdso_time_stub },
+	{ "time", (void *)vdso_time_stub },
+	{ "__vdso_getcpu", (void *)vdso_getcpu_stub },
+	{ "getcpu", (void *)vdso_getcpu_stub },
 };
 #define N_WANTED (sizeof wanted / sizeof wanted[0])
 

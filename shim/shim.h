@@ -56,6 +56,7 @@ uint64_t shim_tsc(void);                        /* virtual TSC (1 tick = 1 ns) *
 /* interposer/vdso.c: overwrite the vDSO's time functions with jumps to the
  * shim_* functions above.  0 | -errno.  Call before a second thread exists. */
 int shim_vdso_patch(void);
+extern unsigned char shim_vdso_tp; /* a static program: the patch switches %fs (tp.c) */
 
 /* interposer/rdtsc.c: make rdtsc/rdtscp fault (PR_SET_TSC) and emulate them.
  * shim_rdtsc_emulate returns true when the faulting instruction was
