@@ -18,7 +18,8 @@
  *
  * The shim's thread block of a thread the program creates is made here,
  * with ld.so's own _dl_allocate_tls, as glibc's pthread_create makes one.
- * Blocks are never freed (a few KiB per thread ever created).
+ * Blocks are never freed (4.3 KiB per thread ever created, with glibc
+ * 2.36's static TLS).
  *
  * shim_tp_new runs in the SIGSYS handler of the creating thread, with the
  * turn: it allocates through the shim's glibc (the dtv), which no program
@@ -86,18 +87,42 @@ void shim_tp_set_gs(unsigned long v)
 	__asm__ volatile("wrgsbase %0" : : "r"(v) : "memory");
 }
 
+/*
+ * Thread blocks come from 1 MiB chunks, not one mapping each: a program
+ * that makes thousands of threads would otherwise add a mapping per thread
+ * ever made, and every reader of /proc/self/maps (the shim's shared futex
+ * keys, futex.c) would slow down with them.
+ */
+#define TP_CHUNK (1UL << 20)
+
+static void *tp_alloc(size_t len)
+{
+	static uintptr_t cur, end; /* per process, touched only with the turn */
+	cur = (cur + static_align - 1) & ~(uintptr_t)(static_align - 1);
+	if (!cur || end - cur < len) {
+		long p = sys6(SYS_mmap, 0, TP_CHUNK, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p < 0 && p > -4096)
+			return NULL;
+		cur = (uintptr_t)p; /* mmap's pages are aligned beyond static_align */
+		end = cur + TP_CHUNK;
+	}
+	void *r = (void *)cur;
+	cur += len;
+	return r;
+}
+
 /* A thread block of the shim's glibc for a new thread, or 0. */
 unsigned long shim_tp_new(void)
 {
-	size_t len = (static_size + static_align + 4095) & ~(size_t)4095;
-	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p < 0 && p > -4096)
+	/* room for the TLS below the block however it aligns */
+	size_t len = (static_size + 2 * static_align - 1) & ~(size_t)(static_align - 1);
+	char *p = tp_alloc(len);
+	if (!p)
 		return 0;
 	uintptr_t tcb = ((uintptr_t)p + len - tcb_size) & ~(uintptr_t)(static_align - 1);
-	if (!allocate_tls((void *)tcb)) {
-		sys2(SYS_munmap, p, len);
-		return 0;
-	}
+	if (!allocate_tls((void *)tcb))
+		return 0; /* (the block is lost: this thread is refused anyway) */
 	/* what pthread_create sets: the self pointers, and the creator's
 	 * guards (stack protector, pointer mangling) and flags */
 	char *cur = (char *)shim_tp_fs();

@@ -411,9 +411,15 @@ static long dispatch(struct sim_call *c)
 		return shim_proc.static_image ? shim_tp_arch_prctl(c) : pass(c);
 	case SYS_brk:
 		/* In a static program the break is the program's: the shim's
-		 * glibc, whose idea of it would be stale, gets "no memory" and
-		 * takes mmap instead (tp.c). */
-		return shim_proc.static_image && shim_self.shim_trap ? sys1(SYS_brk, 0) : pass(c);
+		 * glibc, whose idea of it would be stale, may ask where it is
+		 * but every move fails (0 is below any address asked for), so
+		 * its malloc takes mmap instead (tp.c).  Answering with the
+		 * current break would not do: once the program's heap has
+		 * grown past the address asked for, glibc takes that answer
+		 * for success and allocates inside the program's heap. */
+		if (shim_proc.static_image && shim_self.shim_trap && A(0))
+			return 0;
+		return pass(c);
 	case SYS_rseq: {
 		long r = pass(c);
 		if (r == 0 && shim_proc.static_image) /* unregistered at exit (thread.c) */

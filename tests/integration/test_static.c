@@ -157,6 +157,22 @@ Test(static_programs, script_with_a_static_interpreter)
 	free(prog);
 }
 
+/* Each thread of a static program gets a thread block of the shim's glibc
+ * (tp.c), whose dtv comes from the shim's malloc.  That malloc once took
+ * the program's break for its own and wrote inside the program's heap
+ * after a few hundred threads (stack smashing detected). */
+Test(static_programs, a_thousand_threads_come_and_go, .timeout = 120)
+{
+	need_fsgsbase();
+	char *prog = static_prog("static_thread_churn");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- %s 1000", prog);
+	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | churn ok"), "%s", r.out);
+	run_free(&r);
+	free(prog);
+}
+
 /* libsimsup.so is a program only for simsup: by hand it says so. */
 Test(static_programs, the_shim_run_by_hand_explains_itself)
 {
