@@ -107,6 +107,21 @@ shim_gate_resume_tp:
 	jmp shim_resume
 	.size shim_gate_resume_tp, .-shim_gate_resume_tp
 
+/* void shim_gate_setmask(const uint64_t *mask): rt_sigprocmask(SIG_SETMASK,
+ * mask, NULL, 8) that any code may call, on any thread pointer (vdso.c) */
+	.globl shim_gate_setmask
+	.hidden shim_gate_setmask
+	.type shim_gate_setmask, @function
+shim_gate_setmask:
+	mov %rdi, %rsi
+	mov $2, %edi
+	xor %edx, %edx
+	mov $8, %r10d
+	mov $14, %eax
+	syscall
+	ret
+	.size shim_gate_setmask, .-shim_gate_setmask
+
 	.type shim_gate_restorer, @function
 shim_gate_restorer:
 	mov $15, %eax   /* rt_sigreturn */

@@ -70,12 +70,36 @@ long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
 /*
  * What the patched vDSO jumps to: in a dynamic program straight to the
  * trampolines above; in a static one (interposer/tp.c) through a stub that
- * runs them on the shim's thread pointer (%gs) and puts back the program's.
- * No program signal handler can run inside: signals reach a static program
- * at the return of a trap (docs/architecture.md, Signals), never here.
+ * runs them on the shim's thread pointer (%gs) and puts back the
+ * program's.  A clock read that ends the thread's slice waits for the turn
+ * with the program's signals held (shim_request); the stub puts the mask
+ * back only after the program's thread pointer, so that a handler that
+ * runs then runs on it.
  */
 unsigned char shim_vdso_tp; /* set once, before a static program starts (per process) */
 
+void vdso_tp_enter(void);
+int vdso_tp_leave(uint64_t *mask);
+
+/* On the shim's thread pointer, around the call. */
+void vdso_tp_enter(void)
+{
+	shim_self.in_vdso_tp = true;
+}
+
+/* 1 with *mask set when the program's signal mask is to be put back. */
+int vdso_tp_leave(uint64_t *mask)
+{
+	shim_self.in_vdso_tp = false;
+	if (!shim_self.vdso_mask_held)
+		return 0;
+	shim_self.vdso_mask_held = false;
+	*mask = shim_self.vdso_mask;
+	return 1;
+}
+
+/* Stack in the stub: 0(%rsp) the mask to put back, 8 the result, 16 and
+ * 24 the saved arguments, then r12 and rbx (callee-saved, ours). */
 #define VDSO_STUB(fn)                                                        \
 	void fn##_stub(void);                                                \
 	__asm__(".text\n.globl " #fn "_stub\n.hidden " #fn "_stub\n"        \
@@ -83,11 +107,27 @@ unsigned char shim_vdso_tp; /* set once, before a static program starts (per pro
 		" cmpb $0, shim_vdso_tp(%rip)\n"                             \
 		" je " #fn "\n"                                               \
 		" push %rbx\n"                                                \
+		" push %r12\n"                                                \
+		" sub $40, %rsp\n"                                            \
 		" rdfsbase %rbx\n"                                            \
 		" rdgsbase %rax\n"                                            \
 		" wrfsbase %rax\n"                                            \
+		" mov %rdi, 16(%rsp)\n mov %rsi, 24(%rsp)\n mov %rdx, 32(%rsp)\n" \
+		" call vdso_tp_enter\n"                                       \
+		" mov 16(%rsp), %rdi\n mov 24(%rsp), %rsi\n mov 32(%rsp), %rdx\n" \
 		" call " #fn "\n"                                             \
+		" mov %rax, 8(%rsp)\n"                                        \
+		" mov %rsp, %rdi\n"                                           \
+		" call vdso_tp_leave\n"                                       \
+		" mov %eax, %r12d\n"                                          \
 		" wrfsbase %rbx\n"                                            \
+		" test %r12d, %r12d\n"                                        \
+		" jz 1f\n"                                                    \
+		" mov %rsp, %rdi\n"                                           \
+		" call shim_gate_setmask\n"                                   \
+		"1: mov 8(%rsp), %rax\n"                                      \
+		" add $40, %rsp\n"                                            \
+		" pop %r12\n"                                                 \
 		" pop %rbx\n"                                                 \
 		" ret\n")
 VDSO_STUB(vdso_clock_gettime);

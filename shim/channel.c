@@ -126,8 +126,15 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	shim_proc.next_event = rep->next_event;
 	shim_proc.rt_offset = rep->rt_offset;
 	shim_proc.disk_ops = rep->disk_ops;
-	if (hold)
+	if (hold && shim_self.in_vdso_tp) {
+		/* a static program's clock read (vdso.c): the mask goes back
+		 * once its thread pointer is, so that a handler that runs
+		 * then runs on it */
+		shim_self.vdso_mask = old;
+		shim_self.vdso_mask_held = true;
+	} else if (hold) {
 		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+	}
 	return rep->ret;
 }
 

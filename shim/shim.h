@@ -57,6 +57,9 @@ uint64_t shim_tsc(void);                        /* virtual TSC (1 tick = 1 ns) *
  * shim_* functions above.  0 | -errno.  Call before a second thread exists. */
 int shim_vdso_patch(void);
 extern unsigned char shim_vdso_tp; /* a static program: the patch switches %fs (tp.c) */
+/* interposer/gate.S: rt_sigprocmask(SIG_SETMASK, mask) from inside the gate,
+ * callable on a static program's thread pointer */
+void shim_gate_setmask(const uint64_t *mask);
 
 /* interposer/rdtsc.c: make rdtsc/rdtscp fault (PR_SET_TSC) and emulate them.
  * shim_rdtsc_emulate returns true when the faulting instruction was
@@ -83,6 +86,9 @@ struct shim_thread {
 	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
 	unsigned long prog_fs; /* static program: its thread pointer (tp.c) */
 	bool shim_trap;        /* static program: this trap was made by the shim's own glibc */
+	bool in_vdso_tp;       /* static program: in a clock read through the vDSO (vdso.c) */
+	bool vdso_mask_held;   /* ... which must put back vdso_mask on its way out */
+	uint64_t vdso_mask;
 	void *rseq_area;       /* static program: its rseq registration (thread.c) */
 	uint32_t rseq_len, rseq_sig;
 };

@@ -30,12 +30,18 @@
 
 static int fake_getcpu_ret; /* what the fake getcpu returns */
 static int n_fake_calls;
+static bool fake_holds_mask;   /* the fake clock_gettime leaves a mask to put back */
+SHIM_TLS struct shim_thread shim_self;
 
 /* ---- fakes of the shim's clock functions (shim/clock.c) ---- */
 
 int shim_clock_gettime(clockid_t clk, struct timespec *ts)
 {
 	n_fake_calls++;
+	if (fake_holds_mask) { /* as shim_request does in a static program */
+		shim_self.vdso_mask = 1ULL << (SIGUSR1 - 1);
+		shim_self.vdso_mask_held = shim_self.in_vdso_tp;
+	}
 	if (clk == BAD_CLOCK)
 		return -EINVAL;
 	/* The clock id is folded in so each clock is told apart. */
@@ -281,4 +287,46 @@ Test(vdso, protections_and_neighbours_restored)
 	cr_assert_eq(res.tv_sec, 0);
 	cr_assert_gt(res.tv_nsec, 0);
 	cr_assert_eq(n_fake_calls, 0);
+}
+
+/* A static program (interposer/tp.c): the patch runs the shim on the
+ * thread pointer in %gs and gives the program back its own, then the
+ * signal mask a wait held back.  Here %gs holds this thread's own block,
+ * so that the fakes' TLS works on it; the program's thread pointer is set
+ * to 0 around the call, as a static program's is before its libc sets one,
+ * and must come back as 0. */
+Test(vdso, static_program_stub_switches_thread_pointers)
+{
+	if (!(getauxval(AT_HWCAP2) & (1 << 1)))
+		cr_skip_test("no FSGSBASE in user space");
+	unsigned long fs, gs, after;
+	__asm__ volatile("rdfsbase %0" : "=r"(fs));
+	cr_assert_eq(shim_vdso_patch(), 0);
+	shim_vdso_tp = 1;
+	gs = fs; /* the shim's block is this thread's own: its TLS stays valid */
+	__asm__ volatile("wrgsbase %0" : : "r"(gs));
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fake_holds_mask = true;
+	struct timespec ts;
+	int (*vdso_gettime)(clockid_t, struct timespec *) = vdso_sym("__vdso_clock_gettime");
+	cr_assert(vdso_gettime);
+	unsigned long zero = 0;
+	/* no libc call between the two writes: this thread has no TLS */
+	__asm__ volatile("wrfsbase %0" : : "r"(zero) : "memory");
+	int r = vdso_gettime(CLOCK_MONOTONIC, &ts);
+	__asm__ volatile("rdfsbase %0" : "=r"(after));
+	__asm__ volatile("wrfsbase %0" : : "r"(fs) : "memory");
+	cr_expect_eq(r, 0);
+	cr_expect_eq(ts.tv_sec, FAKE_SEC + CLOCK_MONOTONIC);
+	cr_expect_eq(after, 0, "the program's thread pointer is not back");
+	sigset_t now;
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	cr_expect(sigismember(&now, SIGUSR1), "the held mask was not put back");
+	cr_expect_not(shim_self.in_vdso_tp);
+	cr_expect_not(shim_self.vdso_mask_held);
+	shim_vdso_tp = 0;
+	fake_holds_mask = false;
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
