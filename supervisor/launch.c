@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -84,8 +86,9 @@ static int reuse_run_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	char path[4096];
-	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so", "faults.args", "report.txt" };
-	for (int i = 0; i < 6; i++) {
+	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so", "faults.args",
+			      "report.txt", "scratch" };
+	for (int i = 0; i < 7; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
 		if (sup_remove_tree(path) < 0) {
 			snprintf(err, errlen, "cannot clear %s: %s", path, strerror(errno));
@@ -93,6 +96,15 @@ static int reuse_run_dir(const char *dir, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* A directory the programs see, born at the epoch like everything they
+ * make in it (shim/filetime.c), not at the host's time. */
+static void born_at_epoch(const struct sup_run *R, const char *path)
+{
+	struct timespec ts[2] = { { R->o->epoch_ns / 1000000000LL, 0 },
+				  { R->o->epoch_ns / 1000000000LL, 0 } };
+	utimensat(AT_FDCWD, path, ts, 0);
 }
 
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
@@ -120,11 +132,7 @@ int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 			return -1;
 		}
-		/* born at the epoch, like everything the programs make in it
-		 * (shim/filetime.c), not at the host's time */
-		struct timespec ts[2] = { { R->o->epoch_ns / 1000000000LL, 0 },
-					  { R->o->epoch_ns / 1000000000LL, 0 } };
-		utimensat(AT_FDCWD, path, ts, 0);
+		born_at_epoch(R, path);
 	}
 	return 0;
 }
@@ -214,6 +222,157 @@ static bool ours(const char *e)
 	       !strncmp(e, "PWD=", 4) || !strncmp(e, "OLDPWD=", 7);
 }
 
+/* ---- a private /tmp and /var/tmp per node ----
+ *
+ * Each node (server or workload) sees its own empty /tmp and /var/tmp,
+ * emptied at each boot, as a machine whose /tmp is cleaned at boot: a
+ * file an earlier run or the host left there (the JVM's
+ * /tmp/hsperfdata_<user>/<pid>, with every JVM at virtual pid 100) cannot
+ * change a run.  They are RUN_DIR/scratch/NODE/{tmp,var-tmp}, bind-mounted
+ * in a mount namespace of the node's own (root only, as the fixed view).
+ * What the command lines name under /tmp or /var/tmp, the program and the
+ * shim stay visible at their paths, as does the run directory's view. */
+static const char *const scratch_mnt[] = { "/tmp", "/var/tmp" };
+static const char *const scratch_sub[] = { "tmp", "var-tmp" };
+#define NSCRATCH 2
+
+static void scratch_path(const struct sup_run *R, int node, int k, char *buf, size_t len)
+{
+	char nb[16];
+	snprintf(buf, len, "%s/scratch/%s/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb),
+		 scratch_sub[k]);
+}
+
+/* A node boots: its scratch dirs, empty. */
+static int scratch_boot(const struct sup_run *R, int node, char *err, size_t errlen)
+{
+	char path[4096];
+	for (int k = 0; k < NSCRATCH; k++) {
+		scratch_path(R, node, k, path, sizeof path);
+		if (sup_remove_tree(path) < 0 || mkdir_p(path) < 0 || chmod(path, 01777) < 0) {
+			snprintf(err, errlen, "cannot empty %s: %s", path, strerror(errno));
+			return -1;
+		}
+		born_at_epoch(R, path);
+	}
+	return 0;
+}
+
+/* Which scratch place path lies in (-1: none). */
+static int scratch_of(const char *path)
+{
+	for (int k = 0; k < NSCRATCH; k++) {
+		size_t l = strlen(scratch_mnt[k]);
+		if (!strncmp(path, scratch_mnt[k], l) && path[l] == '/' && path[l + 1])
+			return k;
+	}
+	return -1;
+}
+
+struct named {
+	char **path;
+	int n;
+};
+
+/* Keeps what a word names under /tmp or /var/tmp (whole, or after the '='
+ * of --opt=PATH; quotes and shell punctuation around it dropped), if it
+ * exists: it stays visible in the private /tmp. */
+static void name_word(struct named *nm, const char *w, size_t len)
+{
+	const char *shell = "'\"();&|<>`";
+	while (len && strchr(shell, *w))
+		w++, len--;
+	while (len && strchr(shell, w[len - 1]))
+		len--;
+	const char *eq = memchr(w, '=', len);
+	if (*w == '-' && eq) {
+		len -= (size_t)(eq + 1 - w);
+		w = eq + 1;
+	}
+	char p[4096];
+	if (!len || len >= sizeof p)
+		return;
+	memcpy(p, w, len);
+	p[len] = 0;
+	struct stat st;
+	if (scratch_of(p) < 0 || strstr(p, "/../") || strstr(p, "/./") || lstat(p, &st) < 0)
+		return;
+	for (int i = 0; i < nm->n; i++)
+		if (!strcmp(nm->path[i], p))
+			return;
+	nm->path = realloc(nm->path, (size_t)(nm->n + 1) * sizeof *nm->path);
+	if (!nm->path || !(nm->path[nm->n++] = strdup(p)))
+		abort();
+}
+
+static void name_words(struct named *nm, const char *s)
+{
+	while (*s) {
+		size_t k = strcspn(s, " \t\n");
+		name_word(nm, s, k);
+		s += k;
+		s += strspn(s, " \t\n");
+	}
+}
+
+static void named_free(struct named *nm)
+{
+	for (int i = 0; i < nm->n; i++)
+		free(nm->path[i]);
+	free(nm->path);
+}
+
+/* In the child, before exec: a mount namespace of its own where /tmp and
+ * /var/tmp are the node's scratch dirs, holding the named paths and the
+ * view.  Everything is mounted into the scratch dirs while the host's paths
+ * are still visible, then the scratch dirs over /tmp and /var/tmp. */
+static void scratch_enter(struct sup_run *R, int node, const struct named *nm)
+{
+	char path[4096], src[64];
+	int fd[NSCRATCH];
+	if (unshare(CLONE_NEWNS) < 0) {
+		dprintf(2, "simsup: cannot make a private /tmp: unshare: %s\n", strerror(errno));
+		_exit(127);
+	}
+	for (int k = 0; k < NSCRATCH; k++) {
+		scratch_path(R, node, k, path, sizeof path);
+		if ((fd[k] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			_exit(127);
+	}
+	for (int i = 0; i <= nm->n; i++) {
+		const char *from = i < nm->n ? nm->path[i] : R->run_dir;
+		const char *at = i < nm->n ? nm->path[i] : SUP_VIEW_DIR;
+		int k = scratch_of(at);
+		struct stat st;
+		if (k < 0 || stat(from, &st) < 0)
+			continue;
+		scratch_path(R, node, k, path, sizeof path);
+		size_t l = strlen(path);
+		snprintf(path + l, sizeof path - l, "%s", at + strlen(scratch_mnt[k]));
+		char *slash = strrchr(path, '/');
+		*slash = 0;
+		mkdir_p(path);
+		*slash = '/';
+		if (S_ISDIR(st.st_mode))
+			mkdir(path, 0755);
+		else
+			close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		if (mount(from, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			dprintf(2, "simsup: %s stays hidden in the private %s: %s\n", from,
+				scratch_mnt[k], strerror(errno));
+	}
+	for (int k = 0; k < NSCRATCH; k++) {
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fd[k]);
+		born_at_epoch(R, src); /* again: the mount points changed it */
+		if (mount(src, scratch_mnt[k], NULL, MS_BIND | MS_REC, NULL) < 0) {
+			dprintf(2, "simsup: cannot make a private %s: %s\n", scratch_mnt[k],
+				strerror(errno));
+			_exit(127);
+		}
+		close(fd[k]);
+	}
+}
+
 /* The environment of a simulated process: simsup's own, minus anything of
  * ours, plus the facts of this process. */
 static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_expand_ctx *ctx,
@@ -222,8 +381,8 @@ static char **build_env(struct sup_run *R, struct sup_proc *p, const struct sup_
 	char **env = NULL, ip[32], peers[8192] = "";
 	int n = 0;
 	for (char **e = environ; *e; e++)
-		if (!ours(*e))
-			env_add(&env, &n, "%s", *e);
+		if (!ours(*e) && !(R->view_dir && !strncmp(*e, "TMPDIR=", 7)))
+			env_add(&env, &n, "%s", *e); /* TMPDIR names a host directory */
 	const struct sup_opts *o = R->o;
 	sup_ip_str(p->node >= 0 ? sup_server_ip(p->node) : sup_workload_ip(-1 - p->node), ip, sizeof ip);
 	for (int i = 0; i < o->procs; i++) {
@@ -318,7 +477,7 @@ static void fixed_rlimits(void)
 }
 
 static _Noreturn void child(struct sup_run *R, int node, int sock, const char *path_exec,
-			    char **argv, char **env, pid_t sup)
+			    char **argv, char **env, pid_t sup, const struct named *nm)
 {
 	char path[4096], nb[16];
 	setpgid(0, 0); /* Ctrl-C reaches simsup, which ends the run */
@@ -350,6 +509,8 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 	dup2(in, 0);
 	dup2(out, 1);
 	dup2(errfd, 2);
+	if (R->view_dir)
+		scratch_enter(R, node, nm);
 	snprintf(path, sizeof path, "%s/data/%s", R->view_dir ? R->view_dir : R->run_dir, name);
 	if (chdir(path) < 0) {
 		dprintf(2, "simsup: cannot enter %s: %s\n", path, strerror(errno));
@@ -421,6 +582,49 @@ static char **launch_argv(struct sup_run *R, char **src, const struct sup_expand
 	return argv;
 }
 
+/* A workload runs in its storage dir, but its command line means the
+ * directory simsup was started in, as a shell there would: a program path
+ * with a '/' (./client), and any later plain word that names an existing
+ * file or directory there (client.py, conf/x.yml), become absolute.  Other
+ * words (keys, output files, quoted or with shell characters) stay as
+ * they are; output files land in the storage dir. */
+static char *workload_from_start_dir(const char *w)
+{
+	char cwd[4096];
+	size_t cap = strlen(w) + 1, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+	for (int word = 0; *w; word++) {
+		size_t sp = strspn(w, " \t\n"), k;
+		const char *tok = w + sp;
+		k = strcspn(tok, " \t\n");
+		char t[4096];
+		struct stat st;
+		bool plain = k && k < sizeof t && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+							 "0123456789._+-/,@%:=") >= k &&
+			     tok[0] != '/' && tok[0] != '-';
+		if (plain) {
+			memcpy(t, tok, k);
+			t[k] = 0;
+		}
+		bool abs = have_cwd && plain && (word == 0 ? strchr(t, '/') != NULL : stat(t, &st) == 0);
+		size_t need = len + sp + (abs ? strlen(cwd) + 1 : 0) + k + 1;
+		if (need > cap && !(out = realloc(out, cap = need * 2)))
+			abort();
+		memcpy(out + len, w, sp);
+		len += sp;
+		if (abs)
+			len += (size_t)sprintf(out + len, "%s/", cwd);
+		memcpy(out + len, tok, k);
+		len += k;
+		w = tok + k;
+	}
+	out[len] = 0;
+	return out;
+}
+
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 {
 	struct sup_proc *p = sup_proc_new(R, node, NULL);
@@ -432,19 +636,10 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	char **src = R->o->argv;
 	char *sh[] = { "/bin/sh", "-c", NULL, NULL };
 	if (workload) {
-		/* a workload runs in its storage dir: a relative program path
-		 * means the directory simsup was started in */
-		const char *w = R->o->workloads[ctx.index];
-		size_t k = strcspn(w, " \t");
-		char cwd[4096], first[4096];
-		snprintf(first, sizeof first, "%.*s", (int)k, w);
-		if (first[0] && first[0] != '/' && strchr(first, '/') && getcwd(cwd, sizeof cwd) &&
-		    strlen(cwd) + strlen(first) + 2 < sizeof first) {
-			if (asprintf(&sh[2], "exec %s/%s", cwd, w) < 0)
-				abort();
-		} else if (asprintf(&sh[2], "exec %s", w) < 0) {
+		char *w = workload_from_start_dir(R->o->workloads[ctx.index]);
+		if (asprintf(&sh[2], "exec %s", w) < 0)
 			abort();
-		}
+		free(w);
 		src = sh;
 	}
 	bool via_shim;
@@ -455,6 +650,15 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	const char *base = strrchr(src[0], '/');
 	snprintf(p->name, sizeof p->name, "%s", base ? base + 1 : src[0]);
 	char **env = build_env(R, p, &ctx, !via_shim);
+	struct named nm = { 0 };
+	if (R->view_dir) {
+		if (scratch_boot(R, node, err, errlen) < 0)
+			return -1;
+		for (int i = 0; i < argc; i++)
+			name_words(&nm, argv[i]);
+		name_word(&nm, workload ? "/bin/sh" : R->prog, strlen(workload ? "/bin/sh" : R->prog));
+		name_word(&nm, R->lib, strlen(R->lib));
+	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -468,7 +672,8 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	}
 	if (pid == 0)
 		child(R, node, sv[1], workload ? "/bin/sh" : via_shim ? R->lib : R->prog, argv,
-		      env, sup);
+		      env, sup, &nm);
+	named_free(&nm);
 	close(sv[1]);
 	p->pid = pid;
 	struct sup_thread *t = sup_thread_new(R, p, sv[0], p->vpid);

@@ -442,3 +442,97 @@ Test(foundation, reused_inode_numbers_stay_deterministic)
 	}
 	free(first);
 }
+
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Each node has its own /tmp and /var/tmp, empty at each boot: what the
+ * host or an earlier boot left there is not seen, what a node writes there
+ * does not reach the host or the other nodes, and a file a command line
+ * names under /tmp stays visible. */
+Test(foundation, each_node_boots_with_its_own_empty_tmp, .timeout = 60)
+{
+	if (geteuid() != 0)
+		cr_skip_test("SKIPPED: a private /tmp needs root (mount namespace)");
+	char *dir = test_dir("privtmp"), *named, *probe;
+	cr_assert(asprintf(&named, "%s/named.txt", dir) > 0);
+	cr_assert(asprintf(&probe, "/tmp/%s-probe", strrchr(dir, '/') + 1) > 0);
+	FILE *f = fopen(named, "w");
+	cr_assert(f);
+	fputs("named file\n", f);
+	fclose(f);
+	char h[2][40];
+	for (int i = 0; i < 2; i++) {
+		/* the second run with a host file where the program looks */
+		if (i == 1) {
+			f = fopen(probe, "w");
+			cr_assert(f);
+			fputs("left by the host\n", f);
+			fclose(f);
+		}
+		struct run r;
+		run_sim(&r, "PROBE=%s simsup --seed 3 --procs 2 --reboot at=1s,proc=0,kind=crash,down=1s "
+			    "-- /bin/sh -c 'echo boot $SIMSUP_BOOT: $(ls -A /tmp /var/tmp | tr \"\\n\" \" \"); "
+			    "cat $PROBE 2>/dev/null; cat %s; "
+			    "touch /tmp/left-$SIMSUP_BOOT /var/tmp/left-$SIMSUP_BOOT $PROBE; sleep 5'",
+			    probe, named);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cr_expect(!strstr(r.out, "left by the host"), "%s", r.out);
+		cr_expect(!strstr(r.out, "left-"), "a node saw what a boot left: %s", r.out);
+		cr_expect_eq(occurrences(r.out, "| named file"), 3, "%s", r.out);
+		cr_expect_eq(occurrences(r.out, "| boot "), 3, "%s", r.out);
+		snprintf(h[i], sizeof h[i], "%s", trace_hash(&r));
+		run_free(&r);
+	}
+	cr_expect_str_eq(h[0], h[1], "the host's /tmp changed the trace hash");
+	f = fopen(probe, "r");
+	char line[64] = "";
+	cr_expect(f && fgets(line, sizeof line, f) && !strcmp(line, "left by the host\n"),
+		  "the program wrote the host's %s", probe);
+	if (f)
+		fclose(f);
+	unlink(probe);
+	free(probe);
+	free(named);
+	free(dir);
+}
+
+/* Workload arguments mean the directory simsup was started in: a script
+ * named by a relative path runs, a relative data file is read, and what it
+ * writes by a relative name lands in the workload's storage dir. */
+Test(foundation, relative_workload_arguments_resolve_from_where_simsup_started, .timeout = 60)
+{
+	need_program("/usr/bin/python3");
+	char *dir = test_dir("relwl"), *path;
+	cr_assert(asprintf(&path, "%s/client.py", dir) > 0);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("import sys\nprint('client read', open(sys.argv[1]).read().strip())\n"
+	      "open(sys.argv[2], 'w').write('out')\n", f);
+	fclose(f);
+	free(path);
+	cr_assert(asprintf(&path, "%s/in.txt", dir) > 0);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs("input data\n", f);
+	fclose(f);
+	free(path);
+	struct run r;
+	run_sim(&r, "cd %s && simsup --seed 1 --keep --run-dir %s/run "
+		    "--workload '/usr/bin/python3 client.py in.txt out.txt' -- /bin/sleep 1", dir, dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "w0 | client read input data"), "%s", r.out);
+	cr_assert(asprintf(&path, "%s/run/data/w0/out.txt", dir) > 0);
+	cr_expect_eq(access(path, F_OK), 0, "out.txt is not in the storage dir");
+	free(path);
+	cr_assert(asprintf(&path, "%s/out.txt", dir) > 0);
+	cr_expect_neq(access(path, F_OK), 0, "out.txt was written where simsup started");
+	free(path);
+	run_free(&r);
+	free(dir);
+}
