@@ -179,7 +179,7 @@ static int64_t ts_to_ns(long p)
 	return p ? shim_ts_ns((const struct timespec *)p) : -1;
 }
 
-/* Process groups and sessions hold real pids: translate both ways. */
+/* fcntl's owners and capget/capset hold real pids: translate both ways. */
 static long pid_to_virtual(long r)
 {
 	return r > 0 ? shim_call(SIM_PID, 0, r, 0, 0) : r;
@@ -192,25 +192,15 @@ static long pid_to_real(long v)
 	return shim_call(SIM_PID, 1, v, 0, 0);
 }
 
+/* Process groups and sessions are the supervisor's (supervisor/pgrp.c). */
 static long pgrp_call(struct sim_call *c)
 {
 	switch (c->nr) {
-	case SYS_getpgrp:
-	case SYS_setsid:
-		return pid_to_virtual(pass(c));
-	case SYS_getpgid:
-	case SYS_getsid: {
-		long p = pid_to_real((int)A(0));
-		if (p < 0)
-			return p;
-		return pid_to_virtual(shim_syscall6(c->nr, p, 0, 0, 0, 0, 0));
-	}
-	case SYS_setpgid: {
-		long p = pid_to_real((int)A(0)), g = pid_to_real((int)A(1));
-		if (p < 0 || g < 0)
-			return -ESRCH;
-		return sys2(SYS_setpgid, p, g);
-	}
+	case SYS_getpgrp: return shim_call(SIM_PGRP, SIM_PG_GETPGID, 0, 0, 0);
+	case SYS_getpgid: return shim_call(SIM_PGRP, SIM_PG_GETPGID, (int)A(0), 0, 0);
+	case SYS_getsid: return shim_call(SIM_PGRP, SIM_PG_GETSID, (int)A(0), 0, 0);
+	case SYS_setpgid: return shim_call(SIM_PGRP, SIM_PG_SETPGID, (int)A(0), (int)A(1), 0);
+	case SYS_setsid: return shim_call(SIM_PGRP, SIM_PG_SETSID, 0, 0, 0);
 	}
 	return -ENOSYS;
 }

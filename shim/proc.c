@@ -411,10 +411,13 @@ long shim_wait(struct sim_call *c)
 		rq.a[1] = (int)c->a[2];
 	} else { /* waitid(idtype, id, infop, options, rusage) */
 		int idtype = (int)c->a[0];
-		if (idtype == P_PID)
-			rq.a[0] = (int)c->a[1];
-		else if (idtype == P_ALL || idtype == P_PGID)
+		int id = (int)c->a[1];
+		if (idtype == P_PID && id > 0)
+			rq.a[0] = id;
+		else if (idtype == P_ALL)
 			rq.a[0] = -1;
+		else if (idtype == P_PGID && id >= 0)
+			rq.a[0] = id == 1 ? -(int64_t)INT32_MAX : -id; /* 0: the caller's group */
 		else
 			return -EINVAL;
 		rq.a[1] = c->a[3];

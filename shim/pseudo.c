@@ -185,7 +185,8 @@ static void put_uuid(struct out *o, uint64_t hi, uint64_t lo)
 
 /* What the supervisor knows of a process (vpid 0: this one). */
 struct pinfo {
-	int vpid, vppid, threads;
+	int vpid, vppid, threads, pgrp, sid;
+	long uid, gid;
 	long real_pid;
 	int64_t start_ns;
 	char comm[17];
@@ -203,6 +204,13 @@ static long pinfo_get(int vpid, struct pinfo *pi)
 	pi->threads = (int)rep.a[1];
 	pi->start_ns = rep.a[2];
 	pi->real_pid = rep.a[3];
+	rq = (struct sim_req){ .op = SIM_PROCINFO, .a = { vpid, 1 } };
+	if ((r = shim_request(&rq, NULL, -1, &rep)) < 0)
+		return r;
+	pi->pgrp = (int)rep.a[0];
+	pi->sid = (int)rep.a[1];
+	pi->uid = rep.a[2];
+	pi->gid = rep.a[3];
 	memset(pi->comm, 0, sizeof pi->comm);
 	if (!vpid) {
 		sys2(SYS_prctl, PR_GET_NAME, pi->comm);
@@ -229,21 +237,11 @@ static long pinfo_get(int vpid, struct pinfo *pi)
 	return 0;
 }
 
-/* process group and session of this process, as virtual pids */
-static long own_virtual(long real)
-{
-	if (real <= 0)
-		return real;
-	long v = shim_call(SIM_PID, 0, real, 0, 0);
-	return v > 0 ? v : 0;
-}
-
 /* ---- the files ---- */
 
 static void gen_stat(struct out *o, const struct pinfo *pi, bool self)
 {
-	long pgrp = self ? own_virtual(sys1(SYS_getpgid, 0)) : pi->vpid;
-	long sid = self ? own_virtual(sys1(SYS_getsid, 0)) : pi->vpid;
+	long pgrp = pi->pgrp, sid = pi->sid;
 	unsigned long long utime = self ? (unsigned long long)(shim_proc.now / (NSEC / HZ)) : 0;
 	unsigned long long start =
 		(unsigned long long)((shim_proc.cfg.mono_base + pi->start_ns) / (NSEC / HZ));
@@ -294,9 +292,8 @@ static void sig_dispositions(uint64_t *ign, uint64_t *cgt)
 
 static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 {
-	long pgrp = self ? own_virtual(sys1(SYS_getpgid, 0)) : pi->vpid;
-	long sid = self ? own_virtual(sys1(SYS_getsid, 0)) : pi->vpid;
-	long uid = sys0(SYS_getuid), gid = sys0(SYS_getgid);
+	long pgrp = pi->pgrp, sid = pi->sid;
+	long uid = pi->uid, gid = pi->gid;
 	uint64_t pend = 0, ign = 0, cgt = 0, blk = 0;
 	if (self) {
 		sys2(SYS_rt_sigpending, &pend, 8);

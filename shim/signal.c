@@ -183,6 +183,22 @@ static long to_thread(long pid, long tid, int sig, const siginfo_t *info)
 	return queue_real(rep.a[0], rep.a[1], sig, &si);
 }
 
+/* kill(pid <= 0) (a process group, or everyone) and SIGKILL: the
+ * supervisor signals the others (supervisor/pgrp.c); if the caller is one
+ * of them, it queues its own signal last, as kill's caller gets it on
+ * return from the call. */
+static long to_many(long pid, int sig)
+{
+	struct sim_req rq = { .op = SIM_KILL, .a = { pid, sig } };
+	struct sim_rep rep;
+	long r = shim_request(&rq, NULL, -1, &rep);
+	if (r < 0 || rep.a[0] != 1)
+		return r;
+	siginfo_t si;
+	own_siginfo(&si, sig, SI_USER);
+	return to_own_process(sig, &si);
+}
+
 /* kill, tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo with virtual ids. */
 long shim_kill(struct sim_call *c)
 {
@@ -223,7 +239,9 @@ long shim_kill(struct sim_call *c)
 	 * itself); SIGKILL, process groups and everyone: SIM_KILL */
 	if (pid > 0 && sig != SIGKILL)
 		return to_thread(pid, 0, (int)sig, info);
-	return shim_call(SIM_KILL, pid, sig, 0, 0);
+	if (info && pid <= 0)
+		return -ESRCH; /* rt_sigqueueinfo names one process */
+	return to_many(pid, (int)sig);
 }
 
 /* Called by thread.c right after a clone made thread vtid (kernel tid

@@ -105,10 +105,24 @@ struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *pare
 	p->boot = nd->boot;
 	p->seed = sup_rand(R);
 	p->start_ns = R->now;
+	/* a launched process leads its own session and group (as a service an
+	 * init system starts); a child inherits both (pgrp.c) */
+	p->vpgid = parent ? parent->vpgid : p->vpid;
+	p->vsid = parent ? parent->vsid : p->vpid;
 	if (parent)
 		snprintf(p->name, sizeof p->name, "%s", parent->name);
 	R->procs[R->nprocs++] = p;
 	return p;
+}
+
+struct sup_proc *sup_find_proc(struct sup_run *R, int node, int64_t vpid)
+{
+	for (int i = 0; i < R->nprocs; i++) {
+		struct sup_proc *p = R->procs[i];
+		if (p->node == node && p->vpid == vpid && !p->exited)
+			return p;
+	}
+	return NULL;
 }
 
 struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int sock, int vtid)
@@ -212,9 +226,15 @@ static void judge_exit(struct sup_run *R, struct sup_proc *p)
 	R->done = true;
 }
 
+/* wait4's selector: -1 any child, > 0 that one, 0 the waiter's group,
+ * < -1 group -sel (the child's group now, as the kernel looks). */
 static bool wait_matches(const struct sup_thread *w, const struct sup_proc *c)
 {
-	return w->wait_sel <= 0 || w->wait_sel == c->vpid;
+	if (w->wait_sel == -1)
+		return true;
+	if (w->wait_sel > 0)
+		return w->wait_sel == c->vpid;
+	return c->vpgid == (w->wait_sel == 0 ? w->proc->vpgid : -w->wait_sel);
 }
 
 void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status)

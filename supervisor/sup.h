@@ -72,6 +72,8 @@ struct sup_proc {
 	char *backtrace;         /* the shim's backtrace of its crash or watchdog, malloc'd */
 	int64_t start_ns;        /* virtual time it was created (/proc/<pid>/stat) */
 	int next_timer_id;       /* timer_create ids, per process (timers.c) */
+	int vpgid, vsid;         /* virtual process group and session (pgrp.c) */
+	bool execed;             /* ran an exec since its fork (setpgid: EACCES) */
 };
 
 struct sup_node {
@@ -175,6 +177,8 @@ void sup_exit_kind(const struct sup_run *R, const struct sup_proc *p, char *buf,
 int sup_run_loop(struct sup_run *R);
 struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int sock, int vtid);
 struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *parent);
+/* The live process of a node with a virtual pid, or NULL. */
+struct sup_proc *sup_find_proc(struct sup_run *R, int node, int64_t vpid);
 uint64_t sup_rand(struct sup_run *R);
 uint64_t sup_rand_next(uint64_t s[4]);
 void sup_rand_seed(uint64_t *s, uint64_t seed);
@@ -244,6 +248,14 @@ int64_t sup_faults_rt_offset(struct sup_run *R, int node); /* CLOCK_REALTIME off
  * re-checks when sup_on_links_changed is called. */
 bool sup_fault_link_cut(struct sup_run *R, int from_node, int to_node);
 extern void (*sup_on_links_changed)(struct sup_run *R);
+
+/* pgrp.c: process groups and sessions (SIM_PGRP), signals to several
+ * processes (SIM_KILL); out[4] is rep.a. */
+int64_t sup_pgrp(struct sup_run *R, struct sup_thread *t, const int64_t *a);
+int64_t sup_kill(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out);
+/* timers.c: sig to p from process `from`, with si_code SI_QUEUE and from's
+ * virtual pid, interrupting p's waits. */
+int sup_signal_from(struct sup_run *R, struct sup_proc *from, struct sup_proc *p, int sig);
 
 /* turn.c */
 void sup_give_turn(struct sup_run *R, struct sup_thread *t);

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,16 +62,6 @@ struct sup_timer {
 };
 
 /* ---- finding things ---- */
-
-static struct sup_proc *proc_on_node(struct sup_run *R, int node, int64_t vpid)
-{
-	for (int i = 0; i < R->nprocs; i++) {
-		struct sup_proc *p = R->procs[i];
-		if (p->node == node && p->vpid == vpid && !p->exited)
-			return p;
-	}
-	return NULL;
-}
 
 static struct sup_thread *main_thread(struct sup_run *R, struct sup_proc *p)
 {
@@ -503,7 +494,7 @@ int64_t sup_tgkill(struct sup_run *R, struct sup_thread *t, const int64_t *a, co
 	struct sup_proc *p = NULL;
 	struct sup_thread *to = NULL;
 	if (vpid > 0) {
-		p = proc_on_node(R, t->proc->node, vpid);
+		p = sup_find_proc(R, t->proc->node, vpid);
 	} else { /* tkill: the tid alone, anywhere on the node */
 		for (int i = 0; i < R->nthreads && !p; i++) {
 			struct sup_thread *w = R->threads[i];
@@ -540,11 +531,70 @@ int64_t sup_tgkill(struct sup_run *R, struct sup_thread *t, const int64_t *a, co
 	return queue_signal(R, p, to, &si);
 }
 
-int64_t sup_procinfo(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+int sup_signal_from(struct sup_run *R, struct sup_proc *from, struct sup_proc *p, int sig)
 {
-	struct sup_proc *p = a[0] > 0 ? proc_on_node(R, t->proc->node, a[0]) : t->proc;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = from->vpid;
+	si.si_uid = getuid();
+	return queue_signal(R, p, NULL, &si);
+}
+
+/* The real uid and gid of a live process, from the kernel. */
+static void real_ids(pid_t pid, int64_t *uid, int64_t *gid)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d", (int)pid);
+	if (stat(path, &st) == 0) {
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+	}
+}
+
+/* Listings of the node's processes and of a process's threads (/proc):
+ * the next one above a number, in number order. */
+static int64_t next_listed(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+{
+	int64_t best = 0;
+	if (a[1] == 2) {
+		for (int i = 0; i < R->nprocs; i++) {
+			struct sup_proc *p = R->procs[i];
+			if (p->node == t->proc->node && !p->exited && p->pid > 0 && p->vpid > a[0] &&
+			    (!best || p->vpid < best))
+				best = p->vpid;
+		}
+		return best;
+	}
+	struct sup_proc *p = sup_find_proc(R, t->proc->node, a[0]);
 	if (!p || p->pid <= 0)
 		return -ESRCH;
+	for (int i = 0; i < R->nthreads; i++) {
+		struct sup_thread *w = R->threads[i];
+		if (w->proc == p && w->state != T_DEAD && w->vtid > a[2] && (!best || w->vtid < best)) {
+			best = w->vtid;
+			out[0] = kernel_tid(w);
+		}
+	}
+	return best;
+}
+
+int64_t sup_procinfo(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+{
+	if (a[1] == 2 || a[1] == 3)
+		return next_listed(R, t, a, out);
+	struct sup_proc *p = a[0] > 0 ? sup_find_proc(R, t->proc->node, a[0]) : t->proc;
+	if (!p || p->pid <= 0)
+		return -ESRCH;
+	if (a[1] == 1) {
+		out[0] = p->vpgid;
+		out[1] = p->vsid;
+		out[2] = out[3] = -1;
+		real_ids(p->pid, &out[2], &out[3]);
+		return 0;
+	}
 	out[0] = p->vppid;
 	out[1] = p->nthreads;
 	out[2] = p->start_ns;

@@ -379,6 +379,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 		snprintf(p->name, sizeof p->name, "%.63s", base ? base + 1 : p->exec_path);
 		sup_trace_ev(R, p, t->vtid, "exec", "s", "path", p->exec_path);
 		p->exec_path[0] = 0;
+		p->execed = true;
 		for (int i = 0; i < R->nthreads; i++) /* exec ended every other thread */
 			if (R->threads[i]->proc == p && R->threads[i] != t)
 				sup_thread_dead(R, R->threads[i]);
@@ -414,15 +415,6 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 }
 
 
-static struct sup_proc *find_proc(struct sup_run *R, int node, int64_t vpid)
-{
-	for (int i = 0; i < R->nprocs; i++) {
-		struct sup_proc *p = R->procs[i];
-		if (p->node == node && p->vpid == vpid && !p->exited)
-			return p;
-	}
-	return NULL;
-}
 
 /* A private futex is an address in one process; a shared one (a futex in
  * MAP_SHARED memory, e.g. a POSIX semaphore between processes) is the
@@ -468,36 +460,6 @@ static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, 
 	return woken + moved;
 }
 
-static void on_kill(struct sup_run *R, struct sup_thread *t, const struct msg *m)
-{
-	int64_t vpid = m->rq.a[0], sig = m->rq.a[1];
-	struct sup_proc *dst = vpid > 0 ? find_proc(R, t->proc->node, vpid) : NULL;
-	if (vpid <= 0) { /* process groups are not simulated: the caller's own group */
-		reply(R, t, -EPERM, NULL);
-		return;
-	}
-	if (!dst || dst->pid <= 0) {
-		reply(R, t, -ESRCH, NULL);
-		return;
-	}
-	sup_trace_ev(R, t->proc, t->vtid, "kill", "ii", "to", (int64_t)dst->vpid, "signal", sig);
-	if (sig == 0) {
-		reply(R, t, 0, NULL);
-		return;
-	}
-	if (sig == SIGKILL) {
-		kill(dst->pid, SIGKILL);
-		siginfo_t si = { 0 };
-		waitid(P_PID, (id_t)dst->pid, &si, WEXITED);
-		dst->reaped = true;
-		sup_proc_exited(R, dst, SIGKILL);
-	} else {
-		sup_signal(R, dst, (int)sig);
-	}
-	R->gen++;
-	reply(R, t, 0, NULL);
-}
-
 static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
 {
 	if (m->fd < 0) {
@@ -530,7 +492,7 @@ static bool new_child(struct sup_run *R, int64_t pid)
 
 static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct msg *m)
 {
-	struct sup_proc *c = find_proc(R, t->proc->node, m->rq.a[0]);
+	struct sup_proc *c = sup_find_proc(R, t->proc->node, m->rq.a[0]);
 	if (!c || c->parent != t->proc || c->pid) {
 		protocol_error(R, t, NULL, "sent a malformed message (a fork done for pid %lld, "
 			       "which is not a fork it announced)", (long long)m->rq.a[0]);
@@ -736,9 +698,15 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			t->state = T_SIGWAIT;
 			t->deadline = a[0];
 			break;
-		case SIM_KILL:
-			on_kill(R, t, m);
+		case SIM_KILL: {
+			int64_t out[4] = { 0 };
+			reply(R, t, sup_kill(R, t, a, out), out);
 			parked = t->state != T_RUNNABLE || t->proc->exited;
+			break;
+		}
+		case SIM_PGRP:
+			reply(R, t, sup_pgrp(R, t, a), NULL);
+			parked = false;
 			break;
 		case SIM_NOTE:
 			sup_trace_ev(R, t->proc, t->vtid, "note", "s", "text", m->payload);

@@ -43,9 +43,12 @@ enum sim_op {
 	SIM_EXEC,          /* about to execve; payload: path. reply */
 	SIM_EXEC_FAILED,   /* a0=-errno */
 	SIM_EXIT,          /* a0=status (exit_group). no reply */
-	SIM_WAIT,          /* a0=vpid selector (as wait4: -1 any, >0 pid, 0/-pgid: treated as any)
+	SIM_WAIT,          /* a0=vpid selector (as wait4: -1 any, >0 pid, 0 the caller's group, <-1 group -a0)
 	                      a1=options (WNOHANG). ret: vpid|0|-errno, rep.a[0]=wait status */
-	SIM_KILL,          /* a0=vpid (0/-1: see shim) a1=signal a2=vtid (tgkill) or 0. ret 0|-errno */
+	SIM_KILL,          /* a0=vpid, 0: the caller's group, -1: every other process of the node,
+	                      <-1: group -a0; a1=signal.  Sent to all of them but the caller.
+	                      ret 0|-errno; rep.a[0]=1: the caller is one of them (its shim
+	                      queues the signal itself) */
 	SIM_NOTE,          /* trace note from the shim; payload: text. no reply */
 	SIM_REFUSED,       /* a call simsup cannot virtualize: a0=nr; payload: description. no reply */
 	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
@@ -69,8 +72,12 @@ enum sim_op {
 	                      caller's own process: rep.a[0]=its real pid a[1]=real tid, and the
 	                      caller queues the signal itself */
 	SIM_THREAD_TID,    /* a0=vtid a1=real tid of a thread just cloned. no reply */
-	SIM_PROCINFO,      /* a0=vpid (0: the caller's process) on the caller's node.  ret 0|-ESRCH;
-	                      rep.a[0]=vppid a[1]=live threads a[2]=start (virtual ns) a[3]=real pid */
+	SIM_PROCINFO,      /* a0=vpid (0: the caller's process) on the caller's node.  a1=0: ret 0|-ESRCH;
+	                      rep.a[0]=vppid a[1]=live threads a[2]=start (virtual ns) a[3]=real pid.
+	                      a1=1: rep.a[0]=process group a[1]=session a[2]=uid a[3]=gid (real)
+	                      a1=2: ret: the next live vpid of the node above a0, or 0 (listings)
+	                      a1=3: a2=vtid: ret: the next live vtid of process a0 above a2, or 0;
+	                      rep.a[0]=its kernel tid */
 	/* ---- network (shim/net.c, supervisor/net.c; docs/network.md) ---- */
 	SIM_NET_SOCKET,    /* a0=family a1=SOCK_STREAM|SOCK_DGRAM.  SOCK_DGRAM carries the
 	                      supervisor's end of the socket's datagram pair (SCM_RIGHTS).
@@ -109,8 +116,15 @@ enum sim_op {
 	                      file (SCM_RIGHTS).  ret 0: go on; -errno: fail with it;
 	                      rep.a[0]=virtual ns to stall first; rep.a[1]=1+seed: corrupt what
 	                      the read returns (one byte at seed % length) */
+	SIM_PGRP,          /* a0=SIM_PG_*: GETPGID/GETSID a1=vpid (0: the caller); SETPGID a1=vpid
+	                      a2=pgid; SETSID.  ret: pgid|sid|0|-errno, the kernel's rules */
 	SIM_OP_MAX
 };
+
+#define SIM_PG_GETPGID 0
+#define SIM_PG_GETSID 1
+#define SIM_PG_SETPGID 2
+#define SIM_PG_SETSID 3
 
 #define SIM_DISK_READ 1
 #define SIM_DISK_WRITE 2

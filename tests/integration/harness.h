@@ -158,6 +158,21 @@ static inline void run_free(struct run *r)
 	free(r->err);
 }
 
+/* Runs cmd (as run_sim) n times: each must pass with the first's hash. */
+static inline void expect_same_hash(int n, const char *cmd)
+{
+	char first[40] = "";
+	for (int i = 0; i < n; i++) {
+		struct run r;
+		run_sim(&r, "%s", cmd);
+		cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+		if (i == 0)
+			strcpy(first, trace_hash(&r));
+		cr_expect_str_eq(trace_hash(&r), first, "run %d of %s differs", i, cmd);
+		run_free(&r);
+	}
+}
+
 /* Skips the test, loudly, when a program is not installed. */
 static inline void need_program(const char *prog)
 {
