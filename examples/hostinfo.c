@@ -7,9 +7,11 @@
  * is the same for the same seed, on any host.
  *
  *   simsup --seed 1 -- ./hostinfo
+ *   simsup --seed 1 -- ./hostinfo tasks   its threads in /proc/self/task
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +35,62 @@ static void show(const char *path, int max_lines)
 	fclose(f);
 }
 
-int main(void)
+static int gate[2];
+
+static void *parked(void *arg)
+{
+	char c;
+	(void)arg;
+	return read(gate[0], &c, 1) == 1 ? NULL : NULL;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Two more threads, then the task directory's listing (sorted) and the
+ * last thread's stat line. */
+static int tasks(void)
+{
+	pthread_t th[2];
+	if (pipe(gate) < 0)
+		return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, parked, NULL);
+	usleep(1000);
+	int ids[16], n = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	while (d && (e = readdir(d)) && n < 16)
+		if (e->d_name[0] != '.')
+			ids[n++] = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(ids, (size_t)n, sizeof *ids, cmp_int);
+	printf("tasks:");
+	for (int i = 0; i < n; i++)
+		printf(" %d", ids[i]);
+	printf("\n");
+	char path[64], line[512] = "";
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", n ? ids[n - 1] : 0);
+	FILE *f = fopen(path, "r");
+	if (f && fgets(line, sizeof line, f))
+		printf("task %d stat: %s", ids[n - 1], line);
+	if (f)
+		fclose(f);
+	if (write(gate[1], "xx", 2) != 2)
+		return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "tasks"))
+		return tasks();
 	const char *files[] = { "/proc/self/stat", "/proc/self/status", "/proc/cpuinfo",
 				"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 				"/proc/meminfo", "/proc/stat", "/proc/uptime", "/proc/loadavg",

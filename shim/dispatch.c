@@ -72,7 +72,7 @@ static long open_call(struct sim_call *c)
 	long pfd;
 	if (shim_hostfile_open(c->nr, path, (int)A(at ? 2 : 1), &pfd))
 		return pfd;
-	if (shim_pseudo_open(path, (int)A(at ? 2 : 1), &pfd))
+	if (shim_pseudo_open(at ? (int)A(0) : AT_FDCWD, path, (int)A(at ? 2 : 1), &pfd))
 		return pfd;
 	if (is_entropy_path(path)) {
 		int flags = (int)A(at ? 2 : 1);
@@ -303,6 +303,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (shim_storage_call(c, &net_r)) /* fsync & co. when power can fail (storage.c) */
 		return net_r;
+	if (shim_proc_path_call(c, &net_r)) /* /proc/<vpid> paths (procdir.c) */
+		return net_r;
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
 	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));
@@ -389,7 +391,10 @@ static long dispatch(struct sim_call *c)
 	case SYS_uname: case SYS_sysinfo: case SYS_getrusage: case SYS_times:
 		return shim_host_query(c);
 	case SYS_getdents64: {
-		long r = shim_getdents64(c);
+		long r;
+		if (shim_proc_getdents((int)A(0), (char *)A(1), (size_t)A(2), &r))
+			return r;
+		r = shim_getdents64(c);
 		shim_filetime_dents((int)A(0), (char *)A(1), r);
 		return r;
 	}

@@ -43,6 +43,7 @@ void shim_fd_set_random(int fd, bool on) { bit_set(random_bits, fd, on); }
 void shim_fd_forget(int fd)
 {
 	shim_timerfd_forget(fd);
+	shim_proc_listing_forget(fd);
 	bit_set(random_bits, fd, false);
 	if (fd >= 0 && fd < FD_CACHED)
 		kind_cache[fd] = 0;

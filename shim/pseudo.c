@@ -186,6 +186,7 @@ static void put_uuid(struct out *o, uint64_t hi, uint64_t lo)
 /* What the supervisor knows of a process (vpid 0: this one). */
 struct pinfo {
 	int vpid, vppid, threads, pgrp, sid;
+	int tid;              /* a thread's file (/proc/<pid>/task/<tid>/...), or 0 */
 	long uid, gid;
 	long real_pid;
 	int64_t start_ns;
@@ -200,6 +201,7 @@ static long pinfo_get(int vpid, struct pinfo *pi)
 	if (r < 0)
 		return r;
 	pi->vpid = vpid ? vpid : shim_proc.cfg.vpid;
+	pi->tid = 0;
 	pi->vppid = (int)rep.a[0];
 	pi->threads = (int)rep.a[1];
 	pi->start_ns = rep.a[2];
@@ -245,7 +247,7 @@ static void gen_stat(struct out *o, const struct pinfo *pi, bool self)
 	unsigned long long utime = self ? (unsigned long long)(shim_proc.now / (NSEC / HZ)) : 0;
 	unsigned long long start =
 		(unsigned long long)((shim_proc.cfg.mono_base + pi->start_ns) / (NSEC / HZ));
-	putd(o, pi->vpid);
+	putd(o, pi->tid ? pi->tid : pi->vpid);
 	puts_(o, " (");
 	puts_(o, pi->comm);
 	puts_(o, self ? ") R " : ") S ");
@@ -307,7 +309,7 @@ static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 	puts_(o, "\nTgid:\t");
 	putd(o, pi->vpid);
 	puts_(o, "\nNgid:\t0\nPid:\t");
-	putd(o, pi->vpid);
+	putd(o, pi->tid ? pi->tid : pi->vpid);
 	puts_(o, "\nPPid:\t");
 	putd(o, pi->vppid);
 	puts_(o, "\nTracerPid:\t0\nUid:\t");
@@ -323,7 +325,7 @@ static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 	puts_(o, "FDSize:\t64\nGroups:\t\nNStgid:\t");
 	putd(o, pi->vpid);
 	puts_(o, "\nNSpid:\t");
-	putd(o, pi->vpid);
+	putd(o, pi->tid ? pi->tid : pi->vpid);
 	puts_(o, "\nNSpgid:\t");
 	putd(o, pgrp);
 	puts_(o, "\nNSsid:\t");
@@ -367,6 +369,19 @@ static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 	putd(o, ncpu() - 1);
 	puts_(o, "\nMems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n"
 		 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+}
+
+/* sizes in pages: the fixed virtual and resident sizes of every process */
+static void gen_statm(struct out *o)
+{
+	putu(o, VSIZE_KB / 4);
+	putc_(o, ' ');
+	putu(o, RSS_KB / 4);
+	putc_(o, ' ');
+	putu(o, RSS_KB / 8);
+	puts_(o, " 256 0 ");
+	putu(o, VSIZE_KB / 16);
+	puts_(o, " 0\n");
 }
 
 static void gen_cpuinfo(struct out *o)
@@ -481,7 +496,7 @@ static void gen_version(struct out *o)
 /* ---- open ---- */
 
 enum pf {
-	PF_NONE, PF_STAT, PF_STATUS, PF_CPUINFO, PF_CPULIST, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
+	PF_NONE, PF_STAT, PF_STATUS, PF_STATM, PF_CPUINFO, PF_CPULIST, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
 	PF_LOADAVG, PF_BOOTID, PF_UUID, PF_VERSION, PF_OSRELEASE, PF_HOSTNAME,
 };
 
@@ -493,6 +508,7 @@ static const struct {
 	{ "/proc/thread-self/stat", PF_STAT },
 	{ "/proc/self/status", PF_STATUS },
 	{ "/proc/thread-self/status", PF_STATUS },
+	{ "/proc/self/statm", PF_STATM },
 	{ "/proc/cpuinfo", PF_CPUINFO },
 	{ "/sys/devices/system/cpu/online", PF_CPULIST },
 	{ "/sys/devices/system/cpu/possible", PF_CPULIST },
@@ -522,6 +538,7 @@ static void generate(struct out *o, enum pf kind, const struct pinfo *pi, bool s
 	switch (kind) {
 	case PF_STAT: gen_stat(o, pi, self); break;
 	case PF_STATUS: gen_status(o, pi, self); break;
+	case PF_STATM: gen_statm(o); break;
 	case PF_CPUINFO: gen_cpuinfo(o); break;
 	case PF_CPULIST: gen_cpulist(o); break;
 	case PF_MEMINFO: gen_meminfo(o); break;
@@ -558,24 +575,10 @@ static long make_file(enum pf kind, int flags, const struct pinfo *pi, bool self
 	return fd;
 }
 
-/* "/proc/<digits>" + rest: the number, or -1 */
-static long proc_pid(const char *path, const char **rest)
+bool shim_pseudo_open(int dirfd, const char *path, int flags, long *fd)
 {
-	if (strncmp(path, "/proc/", 6) != 0)
-		return -1;
-	const char *p = path + 6;
-	long v = 0;
-	int n = 0;
-	for (; *p >= '0' && *p <= '9' && n < 9; p++, n++)
-		v = v * 10 + (*p - '0');
-	if (n == 0 || (*p && *p != '/'))
-		return -1;
-	*rest = p;
-	return v;
-}
-
-bool shim_pseudo_open(const char *path, int flags, long *fd)
-{
+	if (path && path[0] >= '0' && path[0] <= '9')
+		goto by_pid; /* maybe "<vpid>/..." relative to /proc */
 	if (!path || path[0] != '/' || (strncmp(path, "/proc/", 6) && strncmp(path, "/sys/", 5)))
 		return false;
 	if ((flags & O_ACCMODE) != O_RDONLY)
@@ -591,40 +594,27 @@ bool shim_pseudo_open(const char *path, int flags, long *fd)
 		*fd = make_file(kind, flags, NULL, false);
 		return true;
 	}
-	const char *rest;
-	long pid = proc_pid(path, &rest);
-	if (pid < 0 || pid == 1)
+	/* /proc/<vpid>[/task/<vtid>]/...: generated, or the real path */
+by_pid:;
+	char buf[512];
+	struct shim_proc_ref ref;
+	int t = shim_proc_translate(dirfd, path, buf, sizeof buf, &ref);
+	if (t == 0)
 		return false;
-	char buf[4096];
-	bool self = pid == shim_proc.cfg.vpid;
-	if (!self && pinfo_get((int)pid, &pi) < 0) {
-		*fd = -ENOENT; /* not a process of this node */
+	if (t < 0) {
+		*fd = t; /* not a process of this node */
 		return true;
 	}
-	if (!strcmp(rest, "/stat") || !strcmp(rest, "/status")) {
-		if (self && pinfo_get(0, &pi) < 0)
-			return false;
-		*fd = make_file(rest[5] ? PF_STATUS : PF_STAT, flags, &pi, self);
+	kind = !strcmp(ref.rest, "/stat") ? PF_STAT : !strcmp(ref.rest, "/status") ? PF_STATUS
+	       : !strcmp(ref.rest, "/statm") ? PF_STATM : PF_NONE;
+	if (kind != PF_NONE) {
+		bool self = ref.vpid == shim_proc.cfg.vpid;
+		if ((*fd = pinfo_get(self ? 0 : (int)ref.vpid, &pi)) == 0) {
+			pi.tid = (int)ref.vtid;
+			*fd = make_file(kind, flags, &pi, self && (!ref.vtid || ref.vtid == shim_self.vtid));
+		}
 		return true;
 	}
-	/* /proc/<vpid>/... -> /proc/self/... or /proc/<real pid>/... */
-	char *b = buf;
-	if (self) {
-		b = stpcpy(b, "/proc/self");
-	} else {
-		char t[24];
-		int n = 0;
-		long v = pi.real_pid;
-		b = stpcpy(b, "/proc/");
-		do
-			t[n++] = (char)('0' + v % 10);
-		while ((v /= 10));
-		while (n)
-			*b++ = t[--n];
-	}
-	size_t len = strnlen(rest, sizeof buf - 64);
-	memcpy(b, rest, len);
-	b[len] = 0;
 	*fd = sys4(SYS_openat, AT_FDCWD, buf, flags, 0);
 	if (*fd >= 0)
 		shim_fd_forget((int)*fd);

@@ -233,11 +233,25 @@ long shim_timer_call(struct sim_call *c);
 void shim_timerfd_forget(int fd);            /* fd closed or replaced */
 void shim_timerfd_dup(int oldfd, int newfd);
 /* shim/pseudo.c: host-leaking pseudo-files and host queries, virtualized */
-bool shim_pseudo_open(const char *path, int flags, long *fd); /* true: handled, *fd set */
+/* true: handled, *fd set */
+bool shim_pseudo_open(int dirfd, const char *path, int flags, long *fd);
 /* shim/hostfiles.c: kernel settings files and smaps, fixed; writes to /proc/sys refused */
 bool shim_hostfile_open(long nr, const char *path, int flags, long *fd); /* true: handled */
 long shim_host_query(struct sim_call *c);   /* uname, sysinfo, getrusage, times */
-long shim_getdents64(struct sim_call *c);   /* hides the shim's fds in /proc/self/fd */
+long shim_getdents64(struct sim_call *c);
+/* procdir.c: /proc by virtual pid.  shim_proc_translate turns
+ * /proc/<vpid>[/task/<vtid>]/rest into the real path in buf: 1, 0 when
+ * path is not one, -ENOENT when the ids are not the node's. */
+struct shim_proc_ref {
+	long vpid, vtid;      /* vtid 0: the process */
+	const char *rest;     /* what follows the ids in the path ("" or "/...") */
+};
+int shim_proc_translate(int dirfd, const char *path, char *buf, size_t n,
+			struct shim_proc_ref *ref);
+long shim_proc_real_pid(long vpid);                        /* -ESRCH: not on the node */
+bool shim_proc_path_call(struct sim_call *c, long *ret);   /* stat family, access, readlink */
+bool shim_proc_getdents(int fd, char *buf, size_t len, long *ret); /* /proc, task dirs */
+void shim_proc_listing_forget(int fd);   /* hides the shim's fds in /proc/self/fd */
 /* shim/init.c */
 void shim_init(void);
 extern int shim_state; /* 0: not yet initialized, 1: initializing, 2: done */
