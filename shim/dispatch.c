@@ -71,8 +71,12 @@ static long open_call(struct sim_call *c)
 	const char *path = (const char *)A(at ? 1 : 0);
 	long pfd;
 	if (shim_hostfile_open(c->nr, path, (int)A(at ? 2 : 1), &pfd))
+		return pfd; /* (writes to /proc/sys and /sys are refused there) */
+	if (shim_sys_call(c, &pfd)) /* /sys is the virtual tree (sysdir.c) */
 		return pfd;
 	if (shim_pseudo_open(at ? (int)A(0) : AT_FDCWD, path, (int)A(at ? 2 : 1), &pfd))
+		return pfd;
+	if (shim_proc_host_only(c->nr, path, &pfd)) /* (procdir.c) */
 		return pfd;
 	if (is_entropy_path(path)) {
 		int flags = (int)A(at ? 2 : 1);
@@ -305,6 +309,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (shim_proc_path_call(c, &net_r)) /* /proc/<vpid> paths (procdir.c) */
 		return net_r;
+	if (c->nr != SYS_open && c->nr != SYS_openat && shim_sys_call(c, &net_r))
+		return net_r; /* /sys paths (sysdir.c); opens in open_call */
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
 	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));

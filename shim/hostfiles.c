@@ -1,7 +1,7 @@
 /*
- * hostfiles.c — the host's configuration as a program reads it from /proc
- * and /sys: kernel settings (overcommit, somaxconn, transparent huge
- * pages, the clock source, ...) and the memory figures of
+ * hostfiles.c — the host's configuration as a program reads it from /proc:
+ * kernel settings (overcommit, somaxconn, ...; those under /sys are in the
+ * virtual /sys, supervisor/sysfs.c) and the memory figures of
  * /proc/self/smaps.  Passed through, they differ from host to host (and
  * smaps from run to run, with the kernel's page accounting); programs
  * print them, size buffers by them and send them to clients (redis's
@@ -39,10 +39,6 @@ static const struct {
 	{ "/proc/sys/kernel/pid_max", "4194304\n" },
 	{ "/proc/sys/fs/file-max", "9223372036854775807\n" },
 	{ "/proc/sys/fs/nr_open", "1048576\n" },
-	{ "/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n" },
-	{ "/sys/kernel/mm/transparent_hugepage/defrag", "always defer defer+madvise [madvise] never\n" },
-	{ "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "2097152\n" },
-	{ "/sys/devices/system/clocksource/clocksource0/current_clocksource", "tsc\n" },
 };
 
 static long memfd(int flags)

@@ -222,6 +222,8 @@ bool shim_proc_path_call(struct sim_call *c, long *ret)
 			return true;
 		}
 	}
+	if (shim_proc_host_only(c->nr, path, ret))
+		return true;
 	char buf[512];
 	struct shim_proc_ref ref;
 	int t = shim_proc_translate(dirfd, path, buf, sizeof buf, &ref);
@@ -242,6 +244,46 @@ bool shim_proc_path_call(struct sim_call *c, long *ret)
 	c->a[i] = (long)path;
 	if (*ret == 0 && is_stat(c->nr))
 		virtual_stat(c, ref.vpid, path);
+	return true;
+}
+
+/* ---- what is not simulated ---- */
+
+/* Files of /proc that describe the host (its devices, memory zones,
+ * modules, kernel command line) or count its activity (interrupts, disk
+ * and VM counters, pressure): nothing in the simulation could make them
+ * up consistently, and passed through they would differ between hosts
+ * and runs.  They do not exist, and simsup names them. */
+static const char *const host_only[] = {
+	"buddyinfo", "cgroups", "cmdline", "diskstats", "interrupts", "iomem", "ioports",
+	"kallsyms", "key-users", "keys", "kmsg", "kpagecgroup", "kpagecount", "kpageflags",
+	"latency_stats", "lock_stat", "locks", "mdstat", "modules", "pagetypeinfo", "partitions",
+	"pressure", "sched_debug", "schedstat", "slabinfo", "softirqs", "swaps", "timer_list",
+	"vmallocinfo", "vmstat", "zoneinfo",
+};
+
+static bool is_host_only(const char *name, size_t n)
+{
+	for (unsigned i = 0; i < sizeof host_only / sizeof *host_only; i++)
+		if (strlen(host_only[i]) == n && !strncmp(name, host_only[i], n))
+			return true;
+	return false;
+}
+
+bool shim_proc_host_only(long nr, const char *path, long *ret)
+{
+	if (!path || strncmp(path, "/proc/", 6))
+		return false;
+	const char *name = path + 6;
+	size_t n = strcspn(name, "/");
+	if (!is_host_only(name, n))
+		return false;
+	char what[160];
+	char *w = stpcpy(what, "describes the host, not simulated (docs/pseudo-files.md): /proc/");
+	memcpy(w, name, n < 64 ? n : 64);
+	strcpy(w + (n < 64 ? n : 64), " (ENOENT)");
+	shim_refuse(nr, what);
+	*ret = -ENOENT;
 	return true;
 }
 
@@ -358,7 +400,7 @@ static long list_virtual(int slot, long vpid, char *buf, size_t len)
 }
 
 /* getdents64 on /proc or a task directory: the kernel's entries without
- * the host's numbered ones, then the node's processes (or the process's
+ * the host's numbered ones (and without host_only), then the node's processes (or the process's
  * threads) by virtual id.  A listing that starts again (rewinddir: the
  * kernel returns "." again) starts the virtual ids again.  Returns false
  * for any other directory. */
@@ -390,7 +432,7 @@ bool shim_proc_getdents(int fd, char *buf, size_t len, long *ret)
 			unsigned short rl = d->reclen;
 			if (!strcmp(d->name, "."))
 				listing[slot].last = 0;
-			if (!numeric(d->name)) {
+			if (!numeric(d->name) && !(kind == 1 && is_host_only(d->name, strlen(d->name)))) {
 				if (out != in)
 					memmove(buf + out, buf + in, rl);
 				out += rl;

@@ -1,9 +1,10 @@
 /*
  * pseudo.c — the files and calls through which a program would see the
  * host: /proc/self/stat and status, /proc/cpuinfo, /proc/meminfo,
- * /proc/stat, /proc/uptime, /proc/loadavg, boot_id, the CPU lists in
- * /sys, uname, sysinfo, getrusage, times; and the shim's own fds in
- * /proc/self/fd listings.
+ * /proc/stat, /proc/uptime, /proc/loadavg, boot_id, /proc/<vpid>/stat,
+ * status and statm, uname, sysinfo, getrusage, times; and the shim's own
+ * fds in /proc/self/fd listings.  (/sys is a tree of real files:
+ * supervisor/sysfs.c, shim/sysdir.c.)
  *
  * An open of one of these paths returns a memfd (made through the gate)
  * filled with content generated here from virtual facts only: the virtual
@@ -411,16 +412,6 @@ static void gen_cpuinfo(struct out *o)
 	}
 }
 
-static void gen_cpulist(struct out *o)
-{
-	puts_(o, "0");
-	if (ncpu() > 1) {
-		puts_(o, "-");
-		putd(o, ncpu() - 1);
-	}
-	putc_(o, '\n');
-}
-
 static void gen_meminfo(struct out *o)
 {
 	kv(o, "MemTotal:       ", MEM_TOTAL_KB, 8);
@@ -496,7 +487,7 @@ static void gen_version(struct out *o)
 /* ---- open ---- */
 
 enum pf {
-	PF_NONE, PF_STAT, PF_STATUS, PF_STATM, PF_CPUINFO, PF_CPULIST, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
+	PF_NONE, PF_STAT, PF_STATUS, PF_STATM, PF_CPUINFO, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
 	PF_LOADAVG, PF_BOOTID, PF_UUID, PF_VERSION, PF_OSRELEASE, PF_HOSTNAME,
 };
 
@@ -510,9 +501,6 @@ static const struct {
 	{ "/proc/thread-self/status", PF_STATUS },
 	{ "/proc/self/statm", PF_STATM },
 	{ "/proc/cpuinfo", PF_CPUINFO },
-	{ "/sys/devices/system/cpu/online", PF_CPULIST },
-	{ "/sys/devices/system/cpu/possible", PF_CPULIST },
-	{ "/sys/devices/system/cpu/present", PF_CPULIST },
 	{ "/proc/meminfo", PF_MEMINFO },
 	{ "/proc/stat", PF_SYSSTAT },
 	{ "/proc/uptime", PF_UPTIME },
@@ -540,7 +528,6 @@ static void generate(struct out *o, enum pf kind, const struct pinfo *pi, bool s
 	case PF_STATUS: gen_status(o, pi, self); break;
 	case PF_STATM: gen_statm(o); break;
 	case PF_CPUINFO: gen_cpuinfo(o); break;
-	case PF_CPULIST: gen_cpulist(o); break;
 	case PF_MEMINFO: gen_meminfo(o); break;
 	case PF_SYSSTAT: gen_stat_sys(o); break;
 	case PF_UPTIME: gen_uptime(o); break;
@@ -579,7 +566,7 @@ bool shim_pseudo_open(int dirfd, const char *path, int flags, long *fd)
 {
 	if (path && path[0] >= '0' && path[0] <= '9')
 		goto by_pid; /* maybe "<vpid>/..." relative to /proc */
-	if (!path || path[0] != '/' || (strncmp(path, "/proc/", 6) && strncmp(path, "/sys/", 5)))
+	if (!path || strncmp(path, "/proc/", 6))
 		return false;
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return false;

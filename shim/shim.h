@@ -251,7 +251,10 @@ int shim_proc_translate(int dirfd, const char *path, char *buf, size_t n,
 long shim_proc_real_pid(long vpid);                        /* -ESRCH: not on the node */
 bool shim_proc_path_call(struct sim_call *c, long *ret);   /* stat family, access, readlink */
 bool shim_proc_getdents(int fd, char *buf, size_t len, long *ret); /* /proc, task dirs */
-void shim_proc_listing_forget(int fd);   /* hides the shim's fds in /proc/self/fd */
+bool shim_proc_host_only(long nr, const char *path, long *ret); /* refused /proc files */
+void shim_proc_listing_forget(int fd);
+/* sysdir.c: a call naming a path under /sys, sent to the virtual tree */
+bool shim_sys_call(struct sim_call *c, long *ret);   /* hides the shim's fds in /proc/self/fd */
 /* shim/init.c */
 void shim_init(void);
 extern int shim_state; /* 0: not yet initialized, 1: initializing, 2: done */

@@ -87,8 +87,8 @@ static int reuse_run_dir(const char *dir, char *err, size_t errlen)
 	}
 	char path[4096];
 	const char *sub[] = { "data", "logs", "trace.jsonl", "libsimsup.so", "faults.args",
-			      "report.txt", "scratch" };
-	for (int i = 0; i < 7; i++) {
+			      "report.txt", "scratch", "sys" };
+	for (int i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
 		if (sup_remove_tree(path) < 0) {
 			snprintf(err, errlen, "cannot clear %s: %s", path, strerror(errno));
@@ -134,7 +134,7 @@ int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen)
 		}
 		born_at_epoch(R, path);
 	}
-	return 0;
+	return sup_sysfs_build(R, err, errlen);
 }
 
 /* Whether uid/gid may open path for reading, as the kernel's mode bits

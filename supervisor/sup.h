@@ -289,6 +289,9 @@ void sup_timers_proc_exited(struct sup_run *R, struct sup_proc *p); /* all its t
 void sup_timers_exec(struct sup_run *R, struct sup_proc *p);        /* POSIX timers end */
 void sup_timers_free(struct sup_run *R);
 
+/* sysfs.c: writes RUN_DIR/sys, the virtual /sys (docs/pseudo-files.md) */
+int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen);
+
 /* launch.c */
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);

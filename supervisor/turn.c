@@ -407,6 +407,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	cfg.trace_calls = R->o->verbosity >= 2;
 	cfg.run_dev = R->run_dev;
 	cfg.track_storage = R->storage != NULL;
+	snprintf(cfg.sys_dir, sizeof cfg.sys_dir, "%s/sys", R->view_dir ? R->view_dir : R->run_dir);
 	snprintf(cfg.lib, sizeof cfg.lib, "%s", R->lib);
 	cfg.node_seed = (R->seed ^ 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1)) +
 			(uint64_t)p->boot * 0xbf58476d1ce4e5b9ULL;

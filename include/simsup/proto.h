@@ -184,6 +184,7 @@ struct sim_config {
 	uint64_t node_seed; /* the same for every image of one node and boot (boot_id) */
 	uint64_t run_dev;   /* st_dev of the run directory's file system (0: unknown) */
 	int32_t track_storage; /* 1: report durability points (SIM_SYNC): power loss is possible */
+	char sys_dir[512];  /* the virtual /sys (RUN_DIR/sys as the programs see it) */
 };
 
 /* ---- network ---- */

@@ -104,6 +104,19 @@ Test(procfs, task_directory_lists_virtual_tids)
 	free(prog);
 }
 
+/* Host counters and layout are refused by name, and not listed. */
+Test(procfs, host_only_files_are_refused_by_name)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- sh -c 'cat /proc/diskstats || echo absent; "
+		    "ls /proc | grep -c -x -e vmstat -e interrupts -e diskstats; true'");
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | absent\np0 | 0\n"), "%s", r.out);
+	cr_expect(strstr(r.err, "refused openat: describes the host, not simulated "
+				"(docs/pseudo-files.md): /proc/diskstats (ENOENT)"), "%s", r.err);
+	run_free(&r);
+}
+
 Test(procfs, ps_run_same_seed_same_hash)
 {
 	need_program("ps");

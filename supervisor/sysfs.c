@@ -1,0 +1,226 @@
+/*
+ * sysfs.c — the virtual /sys every node sees: RUN_DIR/sys, written once
+ * per run, to which the shim sends every path under /sys
+ * (shim/sysdir.c).
+ *
+ * It describes the virtual machine of docs/pseudo-files.md and nothing of
+ * the host: SUP_VIRTUAL_CPUS CPUs of one core each in one package (as
+ * /proc/cpuinfo says), their caches, one NUMA node with all the memory,
+ * one virtual disk (vda), and the kernel settings servers read at start
+ * (transparent huge pages, the clock source).  A real directory tree, so
+ * that listings, stat, readlink of its symlinks and openat relative to its
+ * directories all work as on sysfs.  Anything not in it does not exist,
+ * and the shim says so by name.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sup.h"
+
+#define MEM_KB (8ULL << 20)       /* as shim/pseudo.c: 8 GiB */
+#define DISK_SECTORS (64ULL << 21) /* vda: 64 GiB in 512-byte sectors */
+
+struct tree {
+	char root[2048];
+	int err;
+};
+
+/* mkdir -p of the parent directories of rel */
+static void parents(struct tree *T, const char *rel)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/%s", T->root, rel);
+	for (int i = (int)strlen(T->root) + 1; i < n; i++)
+		if (path[i] == '/') {
+			path[i] = 0;
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				T->err = errno;
+			path[i] = '/';
+		}
+}
+
+__attribute__((format(printf, 3, 4)))
+static void put(struct tree *T, const char *rel, const char *fmt, ...)
+{
+	char path[4096];
+	parents(T, rel);
+	snprintf(path, sizeof path, "%s/%s", T->root, rel);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		T->err = errno;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0)
+		T->err = EIO;
+	chmod(path, 0444);
+}
+
+static void link_to(struct tree *T, const char *rel, const char *target)
+{
+	char path[4096];
+	parents(T, rel);
+	snprintf(path, sizeof path, "%s/%s", T->root, rel);
+	if (symlink(target, path) < 0 && errno != EEXIST)
+		T->err = errno;
+}
+
+/* "0-3", or "0" for one CPU */
+static const char *cpu_range(char *buf, size_t n)
+{
+	if (SUP_VIRTUAL_CPUS == 1)
+		snprintf(buf, n, "0");
+	else
+		snprintf(buf, n, "0-%d", SUP_VIRTUAL_CPUS - 1);
+	return buf;
+}
+
+static void cpus(struct tree *T)
+{
+	char all[16], rel[256];
+	unsigned mask = (1u << SUP_VIRTUAL_CPUS) - 1;
+	cpu_range(all, sizeof all);
+	const char *lists[] = { "online", "possible", "present" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(rel, sizeof rel, "devices/system/cpu/%s", lists[i]);
+		put(T, rel, "%s\n", all);
+	}
+	put(T, "devices/system/cpu/offline", "\n");
+	put(T, "devices/system/cpu/isolated", "\n");
+	put(T, "devices/system/cpu/kernel_max", "8191\n");
+	/* L1d, L1i, L2 per core, L3 shared: cpuinfo's "cache size: 32768 KB" */
+	static const struct {
+		int level;
+		const char *type, *size;
+		int ways, shared;
+	} cache[] = { { 1, "Data", "32K", 8, 0 }, { 1, "Instruction", "32K", 8, 0 },
+		      { 2, "Unified", "1024K", 16, 0 }, { 3, "Unified", "32768K", 16, 1 } };
+	for (int c = 0; c < SUP_VIRTUAL_CPUS; c++) {
+		char d[64];
+		snprintf(d, sizeof d, "devices/system/cpu/cpu%d", c);
+#define P(name, ...) (snprintf(rel, sizeof rel, "%s/%s", d, name), put(T, rel, __VA_ARGS__))
+		if (c > 0)
+			P("online", "1\n");
+		P("topology/physical_package_id", "0\n");
+		P("topology/die_id", "0\n");
+		P("topology/core_id", "%d\n", c);
+		P("topology/cluster_id", "%d\n", c);
+		P("topology/thread_siblings_list", "%d\n", c);
+		P("topology/thread_siblings", "%x\n", 1u << c);
+		P("topology/core_cpus_list", "%d\n", c);
+		P("topology/core_cpus", "%x\n", 1u << c);
+		P("topology/cluster_cpus_list", "%d\n", c);
+		P("topology/cluster_cpus", "%x\n", 1u << c);
+		P("topology/core_siblings_list", "%s\n", all);
+		P("topology/core_siblings", "%x\n", mask);
+		P("topology/package_cpus_list", "%s\n", all);
+		P("topology/package_cpus", "%x\n", mask);
+		P("topology/die_cpus_list", "%s\n", all);
+		P("topology/die_cpus", "%x\n", mask);
+		char own[16];
+		snprintf(own, sizeof own, "%d", c);
+		for (int i = 0; i < 4; i++) {
+			char idx[32];
+			snprintf(idx, sizeof idx, "cache/index%d/", i);
+			char name[96];
+#define C(leaf, ...) (snprintf(name, sizeof name, "%s%s", idx, leaf), P(name, __VA_ARGS__))
+			C("level", "%d\n", cache[i].level);
+			C("type", "%s\n", cache[i].type);
+			C("size", "%s\n", cache[i].size);
+			C("coherency_line_size", "64\n");
+			C("ways_of_associativity", "%d\n", cache[i].ways);
+			C("physical_line_partition", "1\n");
+			C("id", "%d\n", cache[i].shared ? 0 : c);
+			C("shared_cpu_list", "%s\n", cache[i].shared ? all : own);
+			C("shared_cpu_map", "%x\n", cache[i].shared ? mask : 1u << c);
+#undef C
+		}
+#undef P
+		snprintf(rel, sizeof rel, "%s/node0", d);
+		link_to(T, rel, "../../node/node0");
+		snprintf(rel, sizeof rel, "devices/system/node/node0/cpu%d", c);
+		char target[64];
+		snprintf(target, sizeof target, "../../cpu/cpu%d", c);
+		link_to(T, rel, target);
+	}
+}
+
+static void numa(struct tree *T)
+{
+	char all[16];
+	cpu_range(all, sizeof all);
+	const char *lists[] = { "online", "possible", "has_cpu", "has_memory", "has_normal_memory" };
+	for (int i = 0; i < 5; i++) {
+		char rel[128];
+		snprintf(rel, sizeof rel, "devices/system/node/%s", lists[i]);
+		put(T, rel, "0\n");
+	}
+	put(T, "devices/system/node/node0/cpulist", "%s\n", all);
+	put(T, "devices/system/node/node0/cpumap", "%x\n", (1u << SUP_VIRTUAL_CPUS) - 1);
+	put(T, "devices/system/node/node0/distance", "10\n");
+	put(T, "devices/system/node/node0/meminfo",
+	    "Node 0 MemTotal:       %llu kB\nNode 0 MemFree:        %llu kB\n"
+	    "Node 0 MemUsed:        %llu kB\nNode 0 HugePages_Total:     0\n"
+	    "Node 0 HugePages_Free:      0\n",
+	    MEM_KB, MEM_KB * 3 / 4, MEM_KB / 4);
+}
+
+static void disk(struct tree *T)
+{
+	const char *d = "devices/virtual/block/vda";
+	char rel[256];
+#define P(name, ...) (snprintf(rel, sizeof rel, "%s/%s", d, name), put(T, rel, __VA_ARGS__))
+	P("dev", "254:0\n");
+	P("size", "%llu\n", DISK_SECTORS);
+	P("ro", "0\n");
+	P("removable", "0\n");
+	P("stat", "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	P("queue/rotational", "0\n");
+	P("queue/logical_block_size", "512\n");
+	P("queue/physical_block_size", "512\n");
+	P("queue/hw_sector_size", "512\n");
+	P("queue/minimum_io_size", "512\n");
+	P("queue/optimal_io_size", "0\n");
+	P("queue/nr_requests", "256\n");
+	P("queue/read_ahead_kb", "128\n");
+	P("queue/max_sectors_kb", "1280\n");
+	P("queue/max_hw_sectors_kb", "2147483647\n");
+	P("queue/discard_granularity", "512\n");
+	P("queue/scheduler", "[none] mq-deadline\n");
+	P("queue/write_cache", "write back\n");
+	P("queue/dax", "0\n");
+#undef P
+	link_to(T, "block/vda", "../devices/virtual/block/vda");
+	link_to(T, "dev/block/254:0", "../../devices/virtual/block/vda");
+}
+
+int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
+{
+	struct tree T = { .err = 0 };
+	snprintf(T.root, sizeof T.root, "%s/sys", R->run_dir);
+	if (mkdir(T.root, 0755) < 0 && errno != EEXIST)
+		T.err = errno;
+	cpus(&T);
+	numa(&T);
+	disk(&T);
+	/* the kernel settings servers read at start (redis, jemalloc) */
+	put(&T, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	put(&T, "kernel/mm/transparent_hugepage/defrag", "always defer defer+madvise [madvise] never\n");
+	put(&T, "kernel/mm/transparent_hugepage/hpage_pmd_size", "2097152\n");
+	put(&T, "devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
+	put(&T, "devices/system/clocksource/clocksource0/available_clocksource", "tsc hpet acpi_pm\n");
+	if (T.err) {
+		snprintf(err, errlen, "cannot write the virtual /sys in %s: %s", T.root, strerror(T.err));
+		return -1;
+	}
+	return 0;
+}
