@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -203,6 +204,20 @@ static void disk(struct tree *T)
 	link_to(T, "dev/block/254:0", "../../devices/virtual/block/vda");
 }
 
+/* Every entry's times: the epoch, as the storage dirs (launch.c), not the
+ * host's clock when the tree was written. */
+static int64_t epoch_s;
+
+static int at_epoch(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	struct timespec ts[2] = { { epoch_s, 0 }, { epoch_s, 0 } };
+	utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
 int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 {
 	struct tree T = { .err = 0 };
@@ -222,5 +237,7 @@ int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write the virtual /sys in %s: %s", T.root, strerror(T.err));
 		return -1;
 	}
+	epoch_s = R->o->epoch_ns / 1000000000LL;
+	nftw(T.root, at_epoch, 16, FTW_PHYS | FTW_DEPTH);
 	return 0;
 }
