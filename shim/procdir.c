@@ -192,17 +192,30 @@ static void virtual_stat(struct sim_call *c, long vpid, const char *path)
 	for (const char *p = path; *p; p++)
 		ino = (ino ^ (unsigned char)*p) * 1099511628211ULL;
 	ino = (ino & 0xffffffffULL) | 0x100000000ULL;
+	shim_stat_rewrite(c, t, ino, 0);
+}
+
+void shim_stat_rewrite(struct sim_call *c, int64_t t, uint64_t ino, unsigned dev_minor)
+{
 	struct timespec ts = { .tv_sec = t / 1000000000LL, .tv_nsec = t % 1000000000LL };
 	if (c->nr == SYS_statx) {
 		struct statx *sx = (struct statx *)c->a[4];
 		struct statx_timestamp st = { .tv_sec = ts.tv_sec, .tv_nsec = (uint32_t)ts.tv_nsec };
 		sx->stx_atime = sx->stx_btime = sx->stx_ctime = sx->stx_mtime = st;
-		sx->stx_ino = ino;
+		if (ino)
+			sx->stx_ino = ino;
+		if (dev_minor) {
+			sx->stx_dev_major = 0;
+			sx->stx_dev_minor = dev_minor;
+		}
 		return;
 	}
 	struct stat *st = (struct stat *)c->a[c->nr == SYS_newfstatat ? 2 : 1];
 	st->st_atim = st->st_mtim = st->st_ctim = ts;
-	st->st_ino = ino;
+	if (ino)
+		st->st_ino = ino;
+	if (dev_minor)
+		st->st_dev = dev_minor; /* makedev(0, minor) for minor < 256 */
 }
 
 bool shim_proc_path_call(struct sim_call *c, long *ret)

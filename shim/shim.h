@@ -253,6 +253,10 @@ bool shim_proc_path_call(struct sim_call *c, long *ret);   /* stat family, acces
 bool shim_proc_getdents(int fd, char *buf, size_t len, long *ret); /* /proc, task dirs */
 bool shim_proc_host_only(long nr, const char *path, long *ret); /* refused /proc files */
 void shim_proc_listing_forget(int fd);
+/* After a successful stat-family call (stat, lstat, newfstatat, statx):
+ * all its times become t (virtual ns of CLOCK_REALTIME), its inode number
+ * ino and its device 0:dev_minor, each unless 0 (procdir.c). */
+void shim_stat_rewrite(struct sim_call *c, int64_t t, uint64_t ino, unsigned dev_minor);
 /* sysdir.c: a call naming a path under /sys, sent to the virtual tree */
 bool shim_sys_call(struct sim_call *c, long *ret);   /* hides the shim's fds in /proc/self/fd */
 /* shim/init.c */

@@ -15,6 +15,8 @@
 
 #include "shim.h"
 
+#define SYS_DEV_MINOR 0x15 /* sysfs's device on a stock Debian 12 (0:21) */
+
 /* The path argument of a call, or -1 for calls that take none. */
 static int path_arg(long nr)
 {
@@ -68,6 +70,12 @@ bool shim_sys_call(struct sim_call *c, long *ret)
 	c->a[i] = (long)path;
 	if (*ret == -ENOENT)
 		say_missing(c->nr, path);
+	else if (*ret == 0 && (c->nr == SYS_stat || c->nr == SYS_lstat || c->nr == SYS_newfstatat ||
+			       c->nr == SYS_statx))
+		/* the tree's device and times are the host's (a tmpfs mounted
+		 * for the run): sysfs's, at the node's boot */
+		shim_stat_rewrite(c, shim_proc.cfg.epoch_ns + shim_proc.rt_offset -
+				  shim_proc.cfg.mono_base, 0, SYS_DEV_MINOR);
 	else if (*ret >= 0 && (c->nr == SYS_open || c->nr == SYS_openat))
 		shim_fd_forget((int)*ret);
 	return true;

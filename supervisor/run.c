@@ -170,6 +170,8 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	sup_trace_ev(&R, NULL, 0, "run", "us", "seed", seed, "program", prog);
 	int64_t t0 = wall_ns();
 	R.view_dir = sup_view_enter(run_dir, o->verbosity);
+	if (sup_sysfs_build(&R, err, sizeof err) < 0)
+		return sup_setup_error("%s", err);
 	char shim[4096];
 	R.lib = sup_shim_for_all(&R, shim, sizeof shim);
 	if (sup_faults_power_possible(o)) {
