@@ -190,17 +190,20 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	for (int i = 0; i < o->procs && !R.done; i++)
 		if (sup_launch(&R, i, err, sizeof err) < 0) {
 			sup_kill_all(&R);
+			sup_sysfs_end(&R);
 			return sup_setup_error("%s", err);
 		}
 	for (int j = 0; j < o->nworkloads && !R.done; j++)
 		if (sup_launch(&R, -1 - j, err, sizeof err) < 0) {
 			sup_kill_all(&R);
+			sup_sysfs_end(&R);
 			return sup_setup_error("%s", err);
 		}
 	sup_faults_start(&R);
 	sup_disk_start(&R);
 	sup_run_loop(&R);
 	sup_kill_all(&R);
+	sup_sysfs_end(&R);
 	sup_faults_write_args(&R);
 	res->families = sup_faults_families(&R);
 	res->chaos = o->chaos != NULL;

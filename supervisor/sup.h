@@ -291,6 +291,8 @@ void sup_timers_free(struct sup_run *R);
 
 /* sysfs.c: writes RUN_DIR/sys, the virtual /sys (docs/pseudo-files.md) */
 int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen);
+/* once every process is gone: unmounts it, so the run dir can be removed */
+void sup_sysfs_end(struct sup_run *R);
 
 /* launch.c */
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);

@@ -212,6 +212,16 @@ static void disk(struct tree *T)
 	link_to(T, "dev/block/254:0", "../../devices/virtual/block/vda");
 }
 
+void sup_sysfs_end(struct sup_run *R)
+{
+	char path[4096];
+	if (!R->view_dir || !strcmp(R->view_dir, R->run_dir))
+		return;
+	snprintf(path, sizeof path, "%s/sys", R->view_dir);
+	while (umount2(path, MNT_DETACH) == 0)
+		;
+}
+
 int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 {
 	struct tree T = { .err = 0 };
