@@ -217,7 +217,7 @@ void sup_sysfs_end(struct sup_run *R)
 	char path[4096];
 	if (!R->view_dir || !strcmp(R->view_dir, R->run_dir))
 		return;
-	snprintf(path, sizeof path, "%s/sys", R->view_dir);
+	snprintf(path, sizeof path, "%s/sys", R->run_dir);
 	while (umount2(path, MNT_DETACH) == 0)
 		;
 }
@@ -228,8 +228,9 @@ int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 	snprintf(T.root, sizeof T.root, "%s/sys", R->run_dir);
 	if (mkdir(T.root, 0755) < 0 && errno != EEXIST)
 		T.err = errno;
-	if (R->view_dir && strcmp(R->view_dir, R->run_dir)) { /* in the run's namespace */
-		snprintf(T.root, sizeof T.root, "%s/sys", R->view_dir);
+	if (R->view_dir && strcmp(R->view_dir, R->run_dir)) {
+		/* in the run's namespace; on the run dir's own path, which each
+		 * node's namespace binds (with its submounts) at the view */
 		if (mount("simsup-sys", T.root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "mode=0755,size=1m") < 0)
 			T.err = errno;
