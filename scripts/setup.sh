@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="gcc libc6-dev pkg-config meson ninja-build libseccomp-dev libunwind-dev libxxhash-dev libjson-c-dev libxml2-dev"
 # Real programs the integration and realworld tests drive (skipped loudly
 # when missing, so CI installs them all).
-TEST_PKGS="libcriterion-dev python3 procps netcat-openbsd redis-server redis-tools redis-sentinel memcached nginx-light curl postgresql-15 haproxy sqlite3 tshark libxml2-utils busybox-static musl-tools golang-go lighttpd"
+TEST_PKGS="libcriterion-dev python3 procps netcat-openbsd redis-server redis-tools redis-sentinel memcached nginx-light curl postgresql-15 haproxy sqlite3 tshark libxml2-utils busybox-static musl-tools golang-go lighttpd unbound bind9-dnsutils"
 # The parsers' libFuzzer targets (tests/fuzz): clang and its libFuzzer runtime.
 TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
 

@@ -70,6 +70,8 @@ static long open_call(struct sim_call *c)
 	bool at = c->nr != SYS_open;
 	const char *path = (const char *)A(at ? 1 : 0);
 	long pfd;
+	if (shim_procnet_open(c->nr, path, (int)A(at ? 2 : 1), &pfd)) /* /proc/net (procnet.c) */
+		return pfd;
 	if (shim_hostfile_open(c->nr, path, (int)A(at ? 2 : 1), &pfd))
 		return pfd; /* (writes to /proc/sys and /sys are refused there) */
 	if (shim_sys_call(c, &pfd)) /* /sys is the virtual tree (sysdir.c) */
@@ -311,6 +313,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (c->nr != SYS_open && c->nr != SYS_openat && shim_sys_call(c, &net_r))
 		return net_r; /* /sys paths (sysdir.c); opens in open_call */
+	if (shim_kwait_call(c, &net_r)) /* locks and IPC waits, without blocking (kwait.c) */
+		return net_r;
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
 	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));

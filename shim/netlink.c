@@ -22,6 +22,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -93,9 +95,8 @@ bool shim_netlink_socket(struct sim_call *c, long *ret)
 		*ret = -ESOCKTNOSUPPORT;
 		return true;
 	}
-	if (proto != NETLINK_ROUTE) {
+	if (proto != NETLINK_ROUTE && proto != NETLINK_SOCK_DIAG) {
 		static const char *const names[] = {
-			[NETLINK_SOCK_DIAG] = "NETLINK_SOCK_DIAG (socket lists, as ss asks)",
 			[NETLINK_NFLOG] = "NETLINK_NFLOG", [NETLINK_XFRM] = "NETLINK_XFRM",
 			[NETLINK_SELINUX] = "NETLINK_SELINUX", [NETLINK_ISCSI] = "NETLINK_ISCSI",
 			[NETLINK_AUDIT] = "NETLINK_AUDIT", [NETLINK_FIB_LOOKUP] = "NETLINK_FIB_LOOKUP",
@@ -110,11 +111,13 @@ bool shim_netlink_socket(struct sim_call *c, long *ret)
 			char what[200], *p = what;
 			p = stpcpy(p, "netlink protocol ");
 			p = stpcpy(p, n);
-			stpcpy(p, " is not simulated: only NETLINK_ROUTE (interfaces, addresses, routes)");
+			stpcpy(p, " is not simulated: only NETLINK_ROUTE (interfaces, addresses, routes) "
+			       "and NETLINK_SOCK_DIAG (TCP and UDP sockets)");
 			shim_refuse(c->nr, what);
 		} else
 			refuse_n(c->nr, "netlink protocol", (unsigned)proto,
-				 " is not simulated: only NETLINK_ROUTE (interfaces, addresses, routes)");
+				 " is not simulated: only NETLINK_ROUTE (interfaces, addresses, routes) "
+				 "and NETLINK_SOCK_DIAG (TCP and UDP sockets)");
 		*ret = -EPROTONOSUPPORT;
 		return true;
 	}
@@ -478,6 +481,74 @@ static long route_request(struct shim_vsock *v, int fd, const struct nlmsghdr *r
 	return r;
 }
 
+/* ---- NETLINK_SOCK_DIAG: the node's TCP and UDP sockets (ss) ---- */
+
+static void diag_addr(uint32_t *out4, int family, uint32_t ip)
+{
+	memset(out4, 0, 16);
+	if (family == AF_INET6) {
+		if (ip) { /* v4-mapped, as the socket's own family shows it */
+			out4[2] = be32(0xffff);
+			out4[3] = be32(ip);
+		}
+	} else
+		out4[0] = be32(ip);
+}
+
+static long diag_request(struct shim_vsock *v, int fd, const struct nlmsghdr *rq)
+{
+	const struct inet_diag_req_v2 *q = NLMSG_DATA(rq);
+	if (rq->nlmsg_type != SOCK_DIAG_BY_FAMILY || rq->nlmsg_len < NLMSG_LENGTH(2)) {
+		refuse_n(SYS_sendmsg, "sock_diag request type", rq->nlmsg_type,
+			 ": only SOCK_DIAG_BY_FAMILY dumps of TCP and UDP sockets are simulated");
+		return reply_error(v, fd, rq, -EOPNOTSUPP);
+	}
+	if (q->sdiag_family != AF_INET && q->sdiag_family != AF_INET6) {
+		refuse_n(SYS_sendmsg, "sock_diag of address family", q->sdiag_family,
+			 ": only AF_INET and AF_INET6 TCP and UDP sockets are listed (local AF_UNIX "
+			 "sockets are the host kernel's)");
+		return reply_error(v, fd, rq, -EOPNOTSUPP);
+	}
+	if (rq->nlmsg_len < NLMSG_LENGTH(sizeof *q))
+		return reply_error(v, fd, rq, -EINVAL);
+	if (q->sdiag_protocol != IPPROTO_TCP && q->sdiag_protocol != IPPROTO_UDP) {
+		refuse_n(SYS_sendmsg, "sock_diag of protocol", q->sdiag_protocol,
+			 ": only TCP and UDP sockets are simulated");
+		return reply_error(v, fd, rq, -EOPNOTSUPP);
+	}
+	if (!(rq->nlmsg_flags & NLM_F_DUMP))
+		return reply_error(v, fd, rq, -EOPNOTSUPP); /* one socket by its id: not kept */
+	int type = q->sdiag_protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	struct sim_req lr = { .op = SIM_NET_LIST };
+	struct sim_rep rep;
+	for (long cur = 0;;) {
+		lr.a[0] = cur;
+		lr.a[1] = type;
+		cur = shim_request(&lr, NULL, -1, &rep);
+		if (cur <= 0)
+			break;
+		int family = (int)(rep.a[3] & 0xff), state = (int)rep.a[2];
+		if (family != q->sdiag_family || !(q->idiag_states & (1u << state)))
+			continue;
+		struct inet_diag_msg m;
+		memset(&m, 0, sizeof m);
+		m.idiag_family = (uint8_t)family;
+		m.idiag_state = (uint8_t)state;
+		m.id.idiag_sport = __builtin_bswap16((uint16_t)rep.a[0]);
+		m.id.idiag_dport = __builtin_bswap16((uint16_t)rep.a[1]);
+		diag_addr(m.id.idiag_src, family, (uint32_t)((uint64_t)rep.a[0] >> 16));
+		diag_addr(m.id.idiag_dst, family, (uint32_t)((uint64_t)rep.a[1] >> 16));
+		m.id.idiag_cookie[0] = m.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+		if (state == SIM_NL_LISTEN)
+			m.idiag_wqueue = (uint32_t)(rep.a[3] >> 8); /* a listener's backlog */
+		msg_start(v, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, rq->nlmsg_seq, &m, sizeof m);
+		long r = msg_end(fd);
+		if (r < 0)
+			return r;
+	}
+	return dump_done(v, fd, rq);
+}
+
 static void autobind(struct shim_vsock *v)
 {
 	if (v->state != VS_NEW)
@@ -523,7 +594,7 @@ static long nl_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, in
 				r = reply_error(v, fd, h, 0);
 			continue;
 		}
-		r = route_request(v, fd, h);
+		r = v->side == NETLINK_SOCK_DIAG ? diag_request(v, fd, h) : route_request(v, fd, h);
 	}
 	if (r == 0)
 		r = flush(fd);

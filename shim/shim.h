@@ -164,6 +164,13 @@ void shim_stall(int64_t ns);                         /* block.c: uninterruptible
 /* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
  * socket() itself.  true with *ret set when it handled the call. */
 bool shim_net_call(struct sim_call *c, long *ret);
+/* shim/kwait.c: flock, fcntl locks, System V semaphores and message
+ * queues, POSIX message queues: waits for another process, parked instead
+ * of blocking in the kernel.  true with *ret set when it handled the call. */
+bool shim_kwait_call(struct sim_call *c, long *ret);
+/* shim/procnet.c: /proc/net/{tcp,udp,dev,route,...} of the node; the
+ * host's other socket lists refused.  true with *fd set when handled. */
+bool shim_procnet_open(long nr, const char *path, int flags, long *fd);
 /* shim/pwait.c: ppoll, pselect6, epoll_pwait[2] that carry a signal mask:
  * the wait runs under that mask.  true with *ret set when it handled it. */
 bool shim_masked_wait(struct sim_call *c, long *ret);

@@ -569,6 +569,50 @@ static void on_close(struct sup_run *R, struct sup_thread *t, const int64_t *a)
 		sup_net_sock_dead(R, s);
 }
 
+/* One socket of the caller's node per request, for ss (NETLINK_SOCK_DIAG):
+ * cursor 1..nsocks walks the sockets (listeners; bound UDP sockets), then
+ * nsocks+1.. the two sides of every connection.  A socket whose program is
+ * gone is not listed. */
+static int64_t on_list(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+{
+	struct sup_net *N = R->net;
+	int node = t->proc->node, type = (int)a[1];
+	if (a[0] < 0 || (type != SOCK_STREAM && type != SOCK_DGRAM))
+		return -EINVAL;
+	for (uint64_t k = (uint64_t)a[0]; k < N->nsocks; k++) {
+		struct sup_sock *s = N->socks[k];
+		if (s->node != node || s->type != type || !s->port || s->state == SS_DEAD ||
+		    (type == SOCK_STREAM && s->state != SS_LISTEN))
+			continue;
+		if (!sup_net_alive(N, s)) {
+			sup_net_sock_dead(R, s);
+			continue;
+		}
+		out[0] = (int64_t)s->ip << 16 | s->port;
+		out[1] = 0;
+		out[2] = type == SOCK_STREAM ? SIM_NL_LISTEN : SIM_NL_CLOSE;
+		out[3] = s->family | (int64_t)(s->backlog < 0 ? 0 : s->backlog) << 8;
+		return (int64_t)k + 1;
+	}
+	if (type != SOCK_STREAM)
+		return 0;
+	uint64_t from = (uint64_t)a[0] > N->nsocks ? (uint64_t)a[0] - N->nsocks : 0;
+	for (uint64_t k = from; k < 2 * (uint64_t)N->nconns; k++) {
+		struct sup_conn *c = N->conns[k / 2];
+		int side = (int)(k % 2);
+		if (c->node[side] != node || c->gone[side] || c->end[side] < 0 || c->state == C_DONE ||
+		    (side == 1 && c->state != C_ESTAB))
+			continue;
+		struct sup_sock *s = side == 0 ? sup_net_sock(N, c->sock) : NULL;
+		out[0] = (int64_t)c->ip[side] << 16 | c->port[side];
+		out[1] = (int64_t)c->ip[1 - side] << 16 | c->port[1 - side];
+		out[2] = c->state == C_SYN ? SIM_NL_SYN_SENT : SIM_NL_ESTABLISHED;
+		out[3] = s ? s->family : AF_INET;
+		return (int64_t)(N->nsocks + k + 1);
+	}
+	return 0;
+}
+
 /* p0, p1, ... are the servers, w0, w1, ... the workloads. */
 static int64_t on_resolve(struct sup_run *R, struct sup_thread *t, const int64_t *a,
 			  const char *name, int64_t *out)
@@ -614,6 +658,7 @@ bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req
 	case SIM_NET_CLOSE: on_close(R, t, a); return false; /* no reply */
 	case SIM_NET_RESOLVE: ret = on_resolve(R, t, a, payload, out); break;
 	case SIM_NET_FLUSH: sup_net_pump(R); ret = 0; break;
+	case SIM_NET_LIST: ret = on_list(R, t, a, out); break;
 	}
 	sup_reply(R, t, ret, out);
 	return false;

@@ -128,13 +128,43 @@ static int image_died(struct sup_run *R, struct sup_proc *p)
 	return st;
 }
 
+static const char *syscall_name(int64_t nr);
+
+/* The kernel call a thread is blocked in, from /proc/PID/task/TID/syscall
+ * ("NR ARG1 ... ARG6 SP PC" while in a call, "running" or "-1 ..." when
+ * not): "flock(0x3, 0x2)" into buf, or false when it is in no call. */
+static bool blocked_call(const struct sup_thread *t, char *buf, size_t n)
+{
+	char path[64], line[256];
+	pid_t tid = t->real_tid ? t->real_tid : t->proc->pid;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)t->proc->pid, (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	long long nr;
+	unsigned long long a[3];
+	if (!got || sscanf(line, "%lld 0x%llx 0x%llx 0x%llx", &nr, &a[0], &a[1], &a[2]) != 4 || nr < 0)
+		return false;
+	snprintf(buf, n, "%s(0x%llx, 0x%llx, 0x%llx, ...)", syscall_name(nr), a[0], a[1], a[2]);
+	return true;
+}
+
 static void watchdog(struct sup_run *R, struct sup_thread *t)
 {
-	char nb[16];
-	fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall time "
-		"without making a call simsup sees (a busy loop?)\n",
-		sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->vtid, t->proc->name,
-		R->o->watchdog_ns / 1e9);
+	char nb[16], call[160] = "";
+	bool in_call = t->proc->pid > 0 && blocked_call(t, call, sizeof call);
+	sup_node_name(R, t->proc->node, nb, sizeof nb);
+	if (in_call)
+		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
+			"time, blocked in the kernel in %s: simsup passed that call to the kernel, "
+			"where it waits for something no simulated thread can do while it holds the turn\n",
+			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9, call);
+	else
+		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
+			"time without making a call simsup sees (a busy loop?)\n",
+			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9);
 	/* ask its shim for a backtrace (SIGSYS not from dispatch) */
 	if (t->proc->pid > 0 && kill(t->proc->pid, SIGSYS) == 0) {
 		struct pollfd pf = { .fd = t->sock, .events = POLLIN };
@@ -149,10 +179,16 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 			}
 		}
 	}
+	if (in_call) {
+		sup_trace_ev(R, t->proc, t->vtid, "watchdog", "s", "blocked-in", call);
+		sup_fail_kind(R, "watchdog");
+		sup_fail(R, "watchdog: %s pid %d tid %d blocked in the kernel in %s", nb, t->proc->vpid,
+			 t->vtid, call);
+		return;
+	}
 	sup_trace_ev(R, t->proc, t->vtid, "watchdog", "", NULL);
 	sup_fail_kind(R, "watchdog");
-	sup_fail(R, "watchdog: %s pid %d tid %d kept the turn too long",
-		 sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid, t->vtid);
+	sup_fail(R, "watchdog: %s pid %d tid %d kept the turn too long", nb, t->proc->vpid, t->vtid);
 }
 
 static void on_signal(struct sup_run *R)
@@ -770,7 +806,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_NET_SOCKET: case SIM_NET_BIND: case SIM_NET_LISTEN: case SIM_NET_CONNECT:
 		case SIM_NET_STATUS: case SIM_NET_ACCEPT: case SIM_NET_CLOSE: case SIM_NET_RESOLVE:
-		case SIM_NET_FLUSH:
+		case SIM_NET_FLUSH: case SIM_NET_LIST:
 			parked = sup_net_serve(R, t, &m->rq, m->payload, &m->fd);
 			break;
 		default:

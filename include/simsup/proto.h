@@ -118,6 +118,10 @@ enum sim_op {
 	                      the read returns (one byte at seed % length) */
 	SIM_PGRP,          /* a0=SIM_PG_*: GETPGID/GETSID a1=vpid (0: the caller); SETPGID a1=vpid
 	                      a2=pgid; SETSID.  ret: pgid|sid|0|-errno, the kernel's rules */
+	SIM_NET_LIST,      /* the caller's node's sockets, one per request (ss, NETLINK_SOCK_DIAG):
+	                      a0=cursor (0: first) a1=SOCK_STREAM|SOCK_DGRAM.  ret: the next
+	                      cursor (>0) with rep.a[0]=local ip<<16|port a[1]=peer ip<<16|port
+	                      a[2]=SIM_NL_* state a[3]=family|backlog<<8; 0: no more */
 	SIM_OP_MAX
 };
 
@@ -125,6 +129,12 @@ enum sim_op {
 #define SIM_PG_GETSID 1
 #define SIM_PG_SETPGID 2
 #define SIM_PG_SETSID 3
+
+/* States of SIM_NET_LIST, Linux's TCP states (include/net/tcp_states.h). */
+#define SIM_NL_ESTABLISHED 1
+#define SIM_NL_SYN_SENT 2
+#define SIM_NL_CLOSE 7 /* UDP: bound, no peer (ss says UNCONN) */
+#define SIM_NL_LISTEN 10
 
 #define SIM_DISK_READ 1
 #define SIM_DISK_WRITE 2
