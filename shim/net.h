@@ -114,6 +114,7 @@ long shim_udp_call(struct shim_vsock *v, int fd, struct sim_call *c);
 long shim_udp_ioctl(struct shim_vsock *v, int fd, unsigned long req, void *arg);
 
 /* net_opt.c */
+int shim_net_opt(const struct shim_vsock *v, int level, int name, int dflt); /* a remembered int */
 long shim_net_setsockopt(struct shim_vsock *v, int fd, int level, int name, const void *val,
 			 unsigned len);
 long shim_net_getsockopt(struct shim_vsock *v, int fd, int level, int name, void *val,

@@ -125,6 +125,11 @@ static long set_sol_socket(struct shim_vsock *v, int fd, int name, const void *v
 	return 0;
 }
 
+int shim_net_opt(const struct shim_vsock *v, int level, int name, int dflt)
+{
+	return recall(v, level, name, dflt);
+}
+
 long shim_net_setsockopt(struct shim_vsock *v, int fd, int level, int name, const void *val,
 			 unsigned len)
 {

@@ -139,12 +139,51 @@ static void discard_one(int fd)
 	sys6(SYS_recvfrom, fd, &h, sizeof h, MSG_DONTWAIT, 0, 0);
 }
 
+/* IP_PKTINFO / IPV6_RECVPKTINFO: where the datagram was sent, and on which
+ * interface it came in (lo for 127.x, else eth0: netif.c). */
+static void put_pktinfo(const struct shim_vsock *v, struct msghdr *mh, size_t cap, uint32_t dst)
+{
+	bool v4 = shim_net_opt(v, IPPROTO_IP, IP_PKTINFO, 0);
+	bool v6 = v->family == AF_INET6 && shim_net_opt(v, IPPROTO_IPV6, IPV6_RECVPKTINFO, 0);
+	int ifindex = (dst >> 24) == 127 ? 1 : 2;
+	if (!v4 && !v6)
+		return;
+	size_t used = mh->msg_control ? mh->msg_controllen : 0; /* the kernel's: none, usually */
+	size_t need = v6 ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo));
+	if (!mh->msg_control || cap < used + need) {
+		mh->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	struct cmsghdr *cm = (struct cmsghdr *)((char *)mh->msg_control + used);
+	if (v6) {
+		struct in6_pktinfo pi;
+		memset(&pi, 0, sizeof pi);
+		pi.ipi6_ifindex = (unsigned)ifindex;
+		pi.ipi6_addr.s6_addr[10] = pi.ipi6_addr.s6_addr[11] = 0xff;
+		uint32_t be = __builtin_bswap32(dst);
+		memcpy(&pi.ipi6_addr.s6_addr[12], &be, 4);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	} else {
+		struct in_pktinfo pi = { .ipi_ifindex = ifindex };
+		pi.ipi_spec_dst.s_addr = pi.ipi_addr.s_addr = __builtin_bswap32(dst);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+	}
+	mh->msg_controllen = used + need;
+}
+
 static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int flags)
 {
 	if (v->opts & VO_SHUT_RD)
 		return 0;
 	bool nb = shim_net_fd_nonblock(fd, flags);
 	int64_t deadline = deadline_of(v->rcvtimeo);
+	size_t cap = mh->msg_control ? mh->msg_controllen : 0;
 	struct sim_dgram_hdr h;
 	struct iovec iov[WINDOW];
 	size_t n = mh->msg_iovlen < WINDOW - 1 ? mh->msg_iovlen : WINDOW - 1;
@@ -180,6 +219,7 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		}
 		mh->msg_flags = m.msg_flags;
 		mh->msg_controllen = m.msg_controllen;
+		put_pktinfo(v, mh, cap, h.dst);
 		return r - HDR;
 	}
 }

@@ -63,7 +63,8 @@ void relay_free_flight(struct sup_net *N)
 /* 0 sent, -EAGAIN no room, other: the program's socket is gone. */
 static int send_to(struct sup_sock *t, const struct sup_dgram *d)
 {
-	struct sim_dgram_hdr h = { .ip = d->src_ip, .port = d->sport, .magic = SIM_DGRAM_MAGIC };
+	struct sim_dgram_hdr h = { .ip = d->src_ip, .port = d->sport, .magic = SIM_DGRAM_MAGIC,
+				   .dst = d->dst_ip };
 	struct iovec iov[2] = { { &h, sizeof h }, { (void *)d->data, d->len } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	for (;;) {

@@ -214,11 +214,13 @@ struct sim_config {
 
 /* Every datagram between a program's UDP socket and the supervisor starts
  * with this header: the destination on the way out, the source on the way
- * in.  Host byte order. */
+ * in (and in dst the address it was sent to, for IP_PKTINFO).  Host byte
+ * order. */
 struct sim_dgram_hdr {
 	uint32_t ip;
 	uint16_t port;
 	uint16_t magic;    /* SIM_DGRAM_MAGIC */
+	uint32_t dst;      /* on the way in: the destination address; out: 0 */
 };
 #define SIM_DGRAM_MAGIC 0x5344
 

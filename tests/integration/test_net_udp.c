@@ -95,3 +95,46 @@ Test(net_udp, a_crashed_servers_sockets_are_gone_at_once)
 	free(trace);
 	run_free(&r);
 }
+
+/* IP_PKTINFO: a server bound to 0.0.0.0 learns which address and
+ * interface each datagram came to (dnsmasq answers only then). */
+static const char pktinfo_server[] =
+	"import socket, struct\n"
+	"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+	"IP_PKTINFO = 8\n"
+	"s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)\n"
+	"s.bind(('0.0.0.0', 7000))\n"
+	"while True:\n"
+	"    d, anc, flags, a = s.recvmsg(100, 100)\n"
+	"    for level, kind, data in anc:\n"
+	"        if level == socket.IPPROTO_IP and kind == IP_PKTINFO:\n"
+	"            ifindex, spec, dst = struct.unpack('i4s4s', data)\n"
+	"            print(d.decode(), 'to', socket.inet_ntoa(dst), 'on', socket.if_indextoname(ifindex),\n"
+	"                  flush=True)\n"
+	"    s.sendto(d, a)\n";
+static const char pktinfo_client[] =
+	"import socket, sys\n"
+	"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+	"s.settimeout(0.2)\n"
+	"for i in range(20):\n" /* until the server has bound its port */
+	"    s.sendto(sys.argv[2].encode(), (sys.argv[1], 7000))\n"
+	"    try: print(s.recvfrom(100)[0].decode()); break\n"
+	"    except TimeoutError: pass\n";
+
+Test(net_udp, ip_pktinfo_says_where_a_datagram_was_sent)
+{
+	need_program("/usr/bin/python3");
+	char *dir = scratch_dir(), py[4200];
+	snprintf(py, sizeof py, "%s/py", dir);
+	cr_assert_eq(mkdir(py, 0755), 0);
+	put_file(py, "server.py", pktinfo_server);
+	put_file(py, "client.py", pktinfo_client);
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --workload \"sh -c 'sleep 1; /usr/bin/python3 %s/client.py "
+		"10.0.1.1 remote'\" -- sh -c '/usr/bin/python3 %s/server.py & /usr/bin/python3 "
+		"%s/client.py 127.0.0.1 local; wait'", py, py, py);
+	cr_assert_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | remote to 10.0.1.1 on eth0"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | local to 127.0.0.1 on lo"), "%s", r.out);
+	run_free(&r);
+}
