@@ -203,15 +203,7 @@ int main(int argc, char **argv)
 	CPU_SET(cpu < 0 ? 0 : cpu, &one);
 	sched_setaffinity(0, sizeof one, &one);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGCHLD);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	signal(SIGPIPE, SIG_IGN);
+	int sigfd = sup_signals_take();
 
 	int runs = o.check_determinism ? 2 : 1;
 	char hash[2][33], *dirs[2] = { NULL, NULL };

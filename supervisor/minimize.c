@@ -702,15 +702,7 @@ int sup_minimize(const struct sup_min_args *a)
 	if (make_dir(&M) < 0)
 		return sup_setup_error("cannot create the minimizer's directory %s: %s",
 				       M.dir ? M.dir : "", strerror(errno));
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGCHLD);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	M.sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	M.sigfd = sup_signals_take();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	say(&M, "run dir %s", M.dir);
 

@@ -6,7 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,6 +34,19 @@ int sup_setup_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return 2;
+}
+
+int sup_signals_take(void)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 static int64_t wall_ns(void)

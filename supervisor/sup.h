@@ -163,6 +163,10 @@ uint32_t sup_faults_families(struct sup_run *R); /* 0 without --chaos */
 /* Runs one seed in run_dir.  Returns 0 pass, 1 fail, 2 setup error. */
 int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const char *prog,
 		 const char *run_dir, int sigfd, struct sup_result *res);
+/* Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP (read from the returned
+ * signalfd, or inherited blocked by children that make their own) and
+ * ignores SIGPIPE: simsup's signal set-up for runs, sweeps and --minimize. */
+int sup_signals_take(void);
 /* Prints "simsup: " + message to stderr; returns 2 (the setup-error status). */
 int sup_setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Names the kind of the failure that the next sup_fail() reports; the first

@@ -658,15 +658,7 @@ int sup_sweep(const struct sup_sweep_args *a)
 		free(S.dir);
 		return 0;
 	}
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGCHLD);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	S.sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	signal(SIGPIPE, SIG_IGN);
+	S.sigfd = sup_signals_take();
 	S.tty = isatty(2);
 	int resp[2];
 	if (pipe2(resp, O_CLOEXEC) < 0)
