@@ -353,6 +353,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	};
 	const uint64_t *outer = shim_self.mask;
 	shim_self.mask = (const uint64_t *)&uc->uc_sigmask;
+	shim_self.ntrap++;
 	g[REG_RAX] = shim_dispatch(&c);
 	shim_self.mask = outer;
 	errno = saved;

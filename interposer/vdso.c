@@ -49,21 +49,25 @@ long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache);
 
 int vdso_clock_gettime(clockid_t clk, struct timespec *ts)
 {
+	shim_self.nvdso++;
 	return shim_clock_gettime(clk, ts);
 }
 
 int vdso_gettimeofday(struct timeval *tv, void *tz)
 {
+	shim_self.nvdso++;
 	return shim_gettimeofday(tv, tz);
 }
 
 time_t vdso_time(time_t *t)
 {
+	shim_self.nvdso++;
 	return shim_time(t);
 }
 
 long vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
 {
+	shim_self.nvdso++;
 	return shim_getcpu(cpu, node, cache);
 }
 

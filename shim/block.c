@@ -2,10 +2,18 @@
  * block.c — calls that would block, made without blocking in the kernel.
  *
  * A blocking call is tried without blocking; if it would block, the thread
- * tells the supervisor it waits (for a deadline, or for anything another
- * thread may change) and parks.  The supervisor wakes it when what it waits
- * for may have happened; the call is then retried.  Spurious wake-ups are
- * fine, missed ones are bugs.
+ * tells the supervisor what it waits for and parks.  The supervisor wakes it
+ * when what it waits for may have happened; the call is then retried.
+ * Spurious wake-ups are fine, missed ones are bugs.
+ *
+ * What a wait on fds waits for is told exactly: the thread keeps an epoll
+ * instance of its own, the probe, and registers in it the fds and events of
+ * its wait (the program's epoll fd, for epoll_wait) before it parks.  The
+ * supervisor holds a copy and wakes the thread when the probe is readable,
+ * which is when the kernel would find the retry ready.  A wait that cannot
+ * be told that way (more than SHIM_PROBE_MAX fds, a process with a signalfd,
+ * whose readiness depends on who polls it, a named pipe's open) parks until
+ * anything on its node changed, as every wait did before.
  *
  * Reachable from the SIGSYS handler: no allocation, kernel only via the gate.
  */
@@ -19,6 +27,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 
 #include "shim.h"
@@ -37,14 +46,203 @@ int64_t shim_deadline(int64_t rel_ns)
 	return shim_proc.now + rel_ns;
 }
 
-long shim_park_poll(int64_t deadline)
+/* ---- the probe ---- */
+
+/* What one wait waits for: fds and epoll events. */
+struct shim_wait {
+	int n;
+	bool imprecise; /* too many fds: wait for any change */
+	struct shim_probe_ent e[SHIM_PROBE_MAX];
+};
+
+static void wait_add(struct shim_wait *w, int fd, uint32_t ev)
+{
+	if (fd < 0)
+		return;
+	for (int i = 0; i < w->n; i++)
+		if (w->e[i].fd == fd) {
+			w->e[i].ev |= ev;
+			return;
+		}
+	if (w->n == SHIM_PROBE_MAX) {
+		w->imprecise = true;
+		return;
+	}
+	w->e[w->n++] = (struct shim_probe_ent){ fd, ev };
+}
+
+void shim_probe_close(void)
+{
+	if (shim_self.probe >= SIM_FD_MIN) { /* never a program's fd, whatever TLS held */
+		shim_fd_disown(shim_self.probe);
+		sys1(SYS_close, shim_self.probe);
+	}
+	shim_self.probe = -1;
+	shim_self.nprobe = 0;
+}
+
+void shim_probe_forget(void)
+{
+	shim_self.probe = -1; /* the fork closed the parent's (proc.c) */
+	shim_self.nprobe = 0;
+	shim_self.fruitless = false;
+}
+
+static bool in_wait(const struct shim_wait *w, int fd)
+{
+	for (int i = 0; i < w->n; i++)
+		if (w->e[i].fd == fd)
+			return true;
+	return false;
+}
+
+/* Makes the probe hold exactly w.  False when it cannot: the wait is then
+ * an imprecise one.  Registrations are refreshed on every park (MOD, or
+ * ADD when the fd is not registered as the file it is now), because the
+ * program may have closed an fd and reused its number since. */
+static bool probe_load(const struct shim_wait *w)
+{
+	if (w->imprecise || shim_proc.has_signalfd)
+		return false;
+	if (shim_self.probe_stale)
+		shim_probe_close();
+	shim_self.probe_stale = false;
+	if (shim_self.probe < SIM_FD_MIN) {
+		long ep = sys1(SYS_epoll_create1, EPOLL_CLOEXEC);
+		if (ep < 0)
+			return false;
+		ep = shim_own_fd((int)ep);
+		if (ep < 0)
+			return false;
+		shim_self.probe = (int)ep;
+		shim_self.probe_new = true;
+		shim_self.nprobe = 0;
+	}
+	for (int i = 0; i < shim_self.nprobe; i++)
+		if (!in_wait(w, shim_self.probe_set[i].fd))
+			sys4(SYS_epoll_ctl, shim_self.probe, EPOLL_CTL_DEL, shim_self.probe_set[i].fd, 0);
+	shim_self.nprobe = 0;
+	for (int i = 0; i < w->n; i++) {
+		struct epoll_event ev = { .events = w->e[i].ev };
+		long r = sys4(SYS_epoll_ctl, shim_self.probe, EPOLL_CTL_MOD, w->e[i].fd, &ev);
+		if (r == -ENOENT)
+			r = sys4(SYS_epoll_ctl, shim_self.probe, EPOLL_CTL_ADD, w->e[i].fd, &ev);
+		if (r < 0) { /* nesting too deep, no memory: start afresh next time */
+			shim_self.probe_stale = true;
+			return false;
+		}
+		shim_self.probe_set[shim_self.nprobe++] = w->e[i];
+	}
+	return true;
+}
+
+/* One park: precise when w describes the wait (NULL: a wait for any
+ * change, such as a named pipe's open). */
+static long park(const struct shim_wait *w, int64_t deadline)
 {
 	if (deadline >= 0 && shim_proc.now >= deadline)
 		return 0;
-	long r = shim_call(SIM_POLL, deadline, 0, 0, 0);
+	struct sim_req rq = { .op = SIM_POLL, .a = { deadline, SIM_POLL_ANY } };
+	if (shim_self.fruitless)
+		rq.flags |= SIM_REQ_FRUITLESS;
+	int sendfd = -1;
+	if (w && probe_load(w)) {
+		rq.a[1] = SIM_POLL_PROBE;
+		if (shim_self.probe_new)
+			sendfd = shim_self.probe;
+		shim_self.probe_new = false;
+	}
+	struct sim_rep rep;
+	long r = shim_request(&rq, NULL, sendfd, &rep);
+	/* the caller looks again now; if it finds nothing, this wake-up was
+	 * fruitless (shim_wait_again) */
+	shim_self.fruitless = false;
 	if (r == -EINTR && shim_sig_deliverable())
 		return -EINTR;
 	return deadline < 0 || shim_proc.now < deadline;
+}
+
+/* The retry after a wake-up found nothing: the next park says so, and a
+ * precise wait whose probe said ready (not a signal) starts a fresh probe,
+ * in case it holds a file the program closed but another process keeps. */
+static void wait_again(bool woken)
+{
+	if (!woken)
+		return;
+	shim_self.fruitless = true;
+	if (shim_self.probe >= SIM_FD_MIN)
+		shim_self.probe_stale = true;
+}
+
+long shim_park_poll(int64_t deadline)
+{
+	return park(NULL, deadline);
+}
+
+/* A signalfd is readable when the process that polls it has the signal
+ * pending, so the supervisor cannot poll one for the program; worse, the
+ * kernel drops a signalfd it finds not ready from the ready list of the
+ * program's epoll instance that holds it.  A process that has one waits
+ * imprecisely from then on, however the signalfd came. */
+void shim_note_signalfd(int fd)
+{
+	struct stat st;
+	if (shim_proc.has_signalfd || sys2(SYS_fstat, fd, &st) < 0 || (st.st_mode & S_IFMT) != 0)
+		return; /* anonymous inodes have no file type */
+	char path[32] = "/proc/self/fd/", link[64];
+	char *p = path + 14, tmp[12];
+	int n = 0;
+	unsigned u = (unsigned)fd;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	*p = 0;
+	long l = sys4(SYS_readlinkat, AT_FDCWD, path, link, sizeof link - 1);
+	if (l > 0) {
+		link[l] = 0;
+		if (!strcmp(link, "anon_inode:[signalfd]"))
+			shim_proc.has_signalfd = true;
+	}
+}
+
+void shim_scan_signalfds(void)
+{
+	long dir = sys3(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	char buf[2048];
+	long n;
+	while ((n = sys3(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type;
+				 char name[]; } *d = (void *)(buf + off);
+			off += d->reclen;
+			if (d->name[0] < '0' || d->name[0] > '9')
+				continue;
+			int fd = 0;
+			for (const char *c = d->name; *c >= '0' && *c <= '9'; c++)
+				fd = fd * 10 + (*c - '0');
+			if (fd != (int)dir)
+				shim_note_signalfd(fd);
+		}
+	}
+	sys1(SYS_close, dir);
+}
+
+/* The fds a recvmsg received (SCM_RIGHTS). */
+static void received_fds(const struct msghdr *mh)
+{
+	if (!mh || !mh->msg_control)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+				shim_note_signalfd(fd);
+			}
 }
 
 /* Sleeps until an absolute virtual time (ns since run start); -EINTR when
@@ -104,29 +302,45 @@ long shim_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 
 /* ---- readiness waits over local fds ---- */
 
+#define POLL_EVENTS (POLLIN | POLLPRI | POLLOUT | POLLRDHUP | POLLRDNORM | POLLRDBAND | \
+		     POLLWRNORM | POLLWRBAND | POLLMSG)
+
 long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns)
 {
 	int64_t deadline = shim_deadline(timeout_ns);
+	bool woken = false;
 	for (;;) {
 		long r = sys3(SYS_poll, fds, n, 0);
 		if (r != 0 || timeout_ns == 0)
 			return r;
-		long w = shim_park_poll(deadline);
-		if (w <= 0)
-			return w;
+		wait_again(woken);
+		struct shim_wait w = { 0 };
+		for (unsigned long i = 0; i < n; i++) /* poll's bits are epoll's */
+			wait_add(&w, fds[i].fd, (uint32_t)fds[i].events & POLL_EVENTS);
+		if (n > SHIM_PROBE_MAX)
+			w.imprecise = true;
+		long p = park(&w, deadline);
+		if (p <= 0)
+			return p;
+		woken = true;
 	}
 }
 
 long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns)
 {
 	int64_t deadline = shim_deadline(timeout_ns);
+	bool woken = false;
 	for (;;) {
 		long r = sys4(SYS_epoll_wait, epfd, ev, max, 0);
 		if (r != 0 || timeout_ns == 0)
 			return r;
-		long w = shim_park_poll(deadline);
-		if (w <= 0)
-			return w;
+		wait_again(woken);
+		struct shim_wait w = { 0 };
+		wait_add(&w, epfd, EPOLLIN); /* an epoll fd is readable when it has events */
+		long p = park(&w, deadline);
+		if (p <= 0)
+			return p;
+		woken = true;
 	}
 }
 
@@ -139,6 +353,7 @@ long shim_select(int n, void *rdv, void *wrv, void *exv, int64_t timeout_ns)
 	for (int i = 0; i < 3; i++)
 		if (in[i])
 			s[i] = *in[i];
+	bool woken = false;
 	for (;;) {
 		struct timespec zero = { 0, 0 };
 		long r = sys6(SYS_pselect6, n, rd, wr, ex, &zero, 0);
@@ -147,7 +362,17 @@ long shim_select(int n, void *rdv, void *wrv, void *exv, int64_t timeout_ns)
 		for (int i = 0; i < 3; i++) /* pselect cleared the sets */
 			if (in[i])
 				*in[i] = s[i];
-		long w = shim_park_poll(deadline);
+		wait_again(woken);
+		/* the kernel's select: read is POLLIN, write POLLOUT, except POLLPRI */
+		static const uint32_t sel_ev[3] = { EPOLLIN | EPOLLRDNORM | EPOLLRDBAND,
+						    EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND, EPOLLPRI };
+		struct shim_wait wt = { 0 };
+		for (int fd = 0; fd < n && fd < FD_SETSIZE && !wt.imprecise; fd++)
+			for (int i = 0; i < 3; i++)
+				if (in[i] && FD_ISSET(fd, &s[i]))
+					wait_add(&wt, fd, sel_ev[i]);
+		long w = park(&wt, deadline);
+		woken = true;
 		if (w <= 0) {
 			for (int i = 0; i < 3; i++)
 				if (in[i])
@@ -174,12 +399,17 @@ static bool may_block(int fd)
  * when ready, -EAGAIN on deadline. */
 long shim_wait_fd(int fd, short events, int64_t deadline)
 {
+	bool woken = false;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
 		long r = sys3(SYS_poll, &p, 1, 0);
 		if (r != 0)
 			return 0; /* ready, error or hang-up: let the call report it */
-		long w = shim_park_poll(deadline);
+		wait_again(woken);
+		struct shim_wait wt = { 0 };
+		wait_add(&wt, fd, (uint32_t)events & POLL_EVENTS);
+		long w = park(&wt, deadline);
+		woken = true;
 		if (w == -EINTR && deadline < 0 && shim_sig_restart())
 			continue; /* SA_RESTART: the handlers ran, wait on (sigrestart.c) */
 		if (w < 0)
@@ -198,7 +428,10 @@ long shim_blocking_in(struct sim_call *c, int fd)
 		if (w < 0)
 			return w;
 	}
-	return shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	long r = shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	if (c->nr == SYS_recvmsg && r >= 0)
+		received_fds((const struct msghdr *)c->a[1]);
+	return r;
 }
 
 /* Write-side: the fd is made non-blocking for the duration of each attempt,

@@ -17,7 +17,7 @@
 #include "shim.h"
 
 struct shim_proc shim_proc;
-SHIM_TLS struct shim_thread shim_self = { .sock = -1 };
+SHIM_TLS struct shim_thread shim_self = { .sock = -1, .probe = -1 };
 
 static size_t bounded_len(const char *s, size_t max)
 {
@@ -110,6 +110,10 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	bool hold = rep && !shim_self.mask;
 	if (hold)
 		sys4(SYS_rt_sigprocmask, SIG_BLOCK, &held, &old, 8);
+	rq->ntrap = shim_self.ntrap;
+	rq->nplt = shim_self.nplt;
+	rq->nvdso = shim_self.nvdso;
+	shim_self.ntrap = shim_self.nplt = shim_self.nvdso = 0;
 	send_req(rq, payload, sendfd);
 	if (!rep)
 		return 0;

@@ -352,6 +352,12 @@ static long dispatch(struct sim_call *c)
 	}
 	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg:
 		return shim_blocking_out(c, (int)A(0));
+	case SYS_signalfd: case SYS_signalfd4: {
+		long r = pass(c);
+		if (r >= 0)
+			shim_proc.has_signalfd = true; /* waits turn imprecise (block.c) */
+		return r;
+	}
 	case SYS_close: return close_call(c);
 	case SYS_close_range: return close_range_call(c);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: return dup_call(c);

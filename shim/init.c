@@ -84,6 +84,7 @@ void shim_init(void)
 		shim_die("cannot patch the vDSO time functions");
 	if ((err = shim_rdtsc_enable()) < 0)
 		shim_die("cannot make rdtsc trap (PR_SET_TSC)");
+	shim_scan_signalfds(); /* kept across the exec that started this image */
 	shim_proc.active = true;
 	if ((err = shim_sud_arm()) < 0)
 		shim_die("cannot arm syscall user dispatch (PR_SET_SYSCALL_USER_DISPATCH)");

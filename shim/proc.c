@@ -64,6 +64,7 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 		int ppid = shim_proc.cfg.vpid;
 		shim_self.sock = sv[1];
 		close_inherited_channels(sv[1]);
+		shim_probe_forget();
 		/* a fork does not inherit it; a supervisor killed before it is
 		 * set shows as a new parent */
 		sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);

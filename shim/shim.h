@@ -70,6 +70,10 @@ bool shim_rdtsc_emulate(ucontext_t *uc);
 
 /* ---- state (shim/state.c) ---- */
 
+/* The most fds one wait can name and still be described to the supervisor
+ * exactly (block.c); a larger poll or select set waits as an imprecise one. */
+#define SHIM_PROBE_MAX 64
+
 /* Per-thread state.  Lives in initial-exec TLS: no __tls_get_addr, so it is
  * safe in the SIGSYS handler. */
 struct shim_thread {
@@ -91,6 +95,16 @@ struct shim_thread {
 	uint64_t vdso_mask;
 	void *rseq_area;       /* static program: its rseq registration (thread.c) */
 	uint32_t rseq_len, rseq_sig;
+	/* block.c: the epoll instance (the probe) that describes this thread's
+	 * current wait to the supervisor, and what is registered in it */
+	int probe;             /* -1: none yet */
+	bool probe_new;        /* made since the supervisor last got a copy */
+	bool probe_stale;      /* may hold a registration the program no longer has */
+	bool fruitless;        /* woken, retried, found nothing: say so on the next park */
+	int nprobe;
+	struct shim_probe_ent { int fd; uint32_t ev; } probe_set[SHIM_PROBE_MAX];
+	/* the profile (-v): calls caught since the last request, by entry point */
+	uint32_t ntrap, nplt, nvdso;
 };
 extern SHIM_TLS struct shim_thread shim_self;
 
@@ -108,6 +122,7 @@ struct shim_proc {
 	uint64_t prng_sched;  /* preemption decisions */
 	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
 	const char *static_path; /* its absolute path (/proc/self/exe names the shim) */
+	bool has_signalfd;    /* a signalfd is or was open here: waits are imprecise (block.c) */
 };
 extern struct shim_proc shim_proc;
 
@@ -138,6 +153,11 @@ _Noreturn void shim_die(const char *msg);    /* fatal shim error: report and exi
  * -1 for none).  Returns 1 to retry, 0 when the deadline has passed,
  * -EINTR when a signal the program will handle is pending. */
 long shim_park_poll(int64_t deadline);
+/* A signalfd may have appeared at fd (created, received, inherited). */
+void shim_note_signalfd(int fd);
+void shim_scan_signalfds(void);   /* at start-up: those inherited across exec */
+void shim_probe_forget(void);     /* a forked child: the probe was the parent's */
+void shim_probe_close(void);      /* the thread ends */
 /* shim/signal.c */
 bool shim_sig_deliverable(void);
 long shim_sigsuspend(struct sim_call *c);

@@ -209,6 +209,7 @@ _Noreturn void shim_thread_exit(int status)
 		 * SIGSEGV in a Python program: CPython detaches its threads,
 		 * glibc then unmaps a freed stack block at once) */
 		rseq_unregister();
+		shim_probe_close();
 		shim_fd_disown(sock);
 		shim_request(&rq, NULL, -1, NULL);
 		sys1(SYS_close, sock);

@@ -303,6 +303,7 @@ static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 				ch->off += (uint32_t)n;
 				dir->inflight -= (size_t)n;
 				trace_conn(R, c, "net-deliver", to, n, -1);
+				R->st.deliveries++;
 				changed(R, c->node[to]);
 				if (ch->off < ch->len)
 					continue;

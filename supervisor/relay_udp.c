@@ -134,6 +134,7 @@ static void udp_due(struct sup_run *R, void *arg)
 		trace_dgram(R, "net-udp-drop", d, "port unreachable");
 	} else {
 		trace_dgram(R, "net-udp-deliver", d, NULL);
+		R->st.deliveries++;
 		sup_node_changed(R, d->to);
 	}
 	free(d);
@@ -155,6 +156,7 @@ void relay_udp_flush(struct sup_run *R, struct sup_sock *s)
 			trace_dgram(R, "net-udp-drop", d, "port unreachable");
 		else {
 			trace_dgram(R, "net-udp-deliver", d, NULL);
+			R->st.deliveries++;
 			sup_node_changed(R, d->to);
 		}
 		free(d);

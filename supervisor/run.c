@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -135,6 +136,25 @@ static void free_run(struct sup_run *R)
 	sup_inodes_free(R);
 	sup_timeline_free(R);
 	sup_net_free(R);
+	sup_probes_free(R);
+}
+
+/* -v: where the run's wall time went (docs/outputs.md). */
+static void print_profile(const struct sup_run *R, FILE *f)
+{
+	const struct sup_stats *s = &R->st;
+	uint64_t parks = s->parks_probe + s->parks_any;
+	fprintf(f, "simsup: profile: %llu turns, %llu fruitless wake-ups (%.1f%% of turns), "
+		"%llu clock jumps, %llu relay deliveries\n",
+		(unsigned long long)s->turns, (unsigned long long)s->fruitless,
+		s->turns ? 100.0 * (double)s->fruitless / (double)s->turns : 0.0,
+		(unsigned long long)s->jumps, (unsigned long long)s->deliveries);
+	fprintf(f, "simsup: profile: %llu requests; calls caught: %llu traps, %llu PLT wrapper calls, "
+		"%llu vDSO calls; waits on fds: %llu exact, %llu on any change (%.1f%%)\n",
+		(unsigned long long)s->requests, (unsigned long long)s->traps,
+		(unsigned long long)s->plt, (unsigned long long)s->vdso,
+		(unsigned long long)s->parks_probe, (unsigned long long)s->parks_any,
+		parks ? 100.0 * (double)s->parks_any / (double)parks : 0.0);
 }
 
 /* The run's files for people and tools, once the trace is closed. */
@@ -202,6 +222,9 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	struct stat rst;
 	if (stat(run_dir, &rst) == 0)
 		R.run_dev = rst.st_dev;
+	R.probe_ep = epoll_create1(EPOLL_CLOEXEC); /* the threads' probes (sched.c) */
+	if (R.probe_ep < 0)
+		return sup_setup_error("epoll_create1: %s", strerror(errno));
 	for (int i = 0; i < o->procs && !R.done; i++)
 		if (sup_launch(&R, i, err, sizeof err) < 0) {
 			sup_kill_all(&R);
@@ -238,6 +261,8 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		fprintf(stderr, "simsup: %s seed %llu: %.6fs virtual in %.3fs wall%s%s\n",
 			R.verdict ? "FAIL" : "pass", (unsigned long long)seed, R.now / 1e9, wall / 1e9,
 			R.verdict ? ": " : "", R.why);
+	if (o->verbosity >= 1 && !o->sweep)
+		print_profile(&R, stderr);
 	if (R.verdict && !o->sweep)
 		/* turn.c printed backtraces as they came; print_logs the logs */
 		sup_report_run(&R, stderr, o->verbosity < 0 ? SUP_REPORT_TAILS : 0);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -138,6 +139,7 @@ struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int soc
 	t->vtid = vtid;
 	t->state = T_RUNNABLE;
 	t->deadline = -1;
+	t->probe = -1;
 	R->threads[R->nthreads++] = t;
 	p->nthreads++;
 	return t;
@@ -151,6 +153,11 @@ void sup_thread_dead(struct sup_run *R, struct sup_thread *t)
 	if (t->sock >= 0)
 		close(t->sock);
 	t->sock = -1;
+	if (t->probe >= 0) { /* out of the set first: the shim may still hold it */
+		epoll_ctl(R->probe_ep, EPOLL_CTL_DEL, t->probe, NULL);
+		close(t->probe);
+		t->probe = -1;
+	}
 	t->proc->nthreads--;
 }
 
@@ -361,18 +368,117 @@ void sup_kill_all(struct sup_run *R)
 	}
 }
 
+/* ---- precise waits ----
+ *
+ * A thread that waits on fds (poll, epoll_wait, select, a blocking read,
+ * accept or write) parks with its probe: an epoll instance in its own
+ * process holding exactly the fds and events it waits for (shim/block.c).
+ * We watch every probe in one epoll instance of ours, R->probe_ep, keyed
+ * by thread, so one epoll_wait tells which parked threads the kernel would
+ * now find ready.  Readiness is the kernel's, and the kernel's state is
+ * the same at the same point of every run of a seed: only one thread runs
+ * at a time and the relay writes only between turns.  A probe is watched
+ * only while its thread waits on it; a probe seen readable while its
+ * thread does something else is set to watch nothing until the next wait. */
+
+static bool is_epoll(int fd)
+{
+	char path[64], link[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, link, sizeof link - 1);
+	if (n <= 0)
+		return false;
+	link[n] = 0;
+	return !strcmp(link, "anon_inode:[eventpoll]");
+}
+
+void sup_probe_set(struct sup_run *R, struct sup_thread *t, int fd)
+{
+	if (t->probe >= 0) {
+		epoll_ctl(R->probe_ep, EPOLL_CTL_DEL, t->probe, NULL);
+		close(t->probe);
+	}
+	t->probe = -1;
+	t->probe_armed = false;
+	/* an epoll instance of the target's, or nothing: we poll it */
+	if (!is_epoll(fd)) {
+		close(fd);
+		return;
+	}
+	struct epoll_event ev = { .events = 0, .data.u64 = (uint64_t)t->seq };
+	if (epoll_ctl(R->probe_ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return;
+	}
+	t->probe = fd;
+}
+
+/* The thread parks on its probe now. */
+void sup_probe_watch(struct sup_run *R, struct sup_thread *t)
+{
+	if (t->probe_armed)
+		return;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)t->seq };
+	if (epoll_ctl(R->probe_ep, EPOLL_CTL_MOD, t->probe, &ev) == 0)
+		t->probe_armed = true;
+}
+
+static void probe_scan(struct sup_run *R)
+{
+	R->scan++;
+	R->scan_key = R->gen + R->node_changes;
+	if (R->scan_cap < R->nthreads) {
+		int cap = R->nthreads * 2;
+		struct epoll_event *e = realloc(R->scan_evs, (size_t)cap * sizeof *e);
+		if (!e)
+			return;
+		R->scan_evs = e;
+		R->scan_cap = cap;
+	}
+	/* level-triggered and room for every probe: all the readable ones */
+	int n = epoll_wait(R->probe_ep, R->scan_evs, R->scan_cap, 0);
+	for (int i = 0; i < n; i++) {
+		uint64_t k = R->scan_evs[i].data.u64;
+		if (k >= (uint64_t)R->nthreads)
+			continue;
+		struct sup_thread *t = R->threads[k];
+		if (t->state == T_POLL && t->precise) {
+			t->ready_scan = R->scan;
+		} else if (t->probe >= 0) {
+			struct epoll_event ev = { .events = 0, .data.u64 = k };
+			epoll_ctl(R->probe_ep, EPOLL_CTL_MOD, t->probe, &ev);
+			t->probe_armed = false;
+		}
+	}
+}
+
+void sup_probes_free(struct sup_run *R)
+{
+	if (R->probe_ep >= 0)
+		close(R->probe_ep);
+	R->probe_ep = -1;
+	free(R->scan_evs);
+	R->scan_evs = NULL;
+}
+
 /* ---- choosing the next thread ---- */
 
+/* A precise waiter is eligible when its probe was readable at the last
+ * scan; any other waiter on fds once something it could see changed. */
 static bool eligible(struct sup_run *R, const struct sup_thread *t)
 {
 	if (R->faults && sup_node_of(R, t->proc->node)->paused)
 		return false;
-	return t->state == T_RUNNABLE || t->state == T_HELLO ||
-	       (t->state == T_POLL && t->gen_seen < sup_gen_of(R, t->proc->node));
+	if (t->state == T_POLL)
+		return t->precise ? t->ready_scan == R->scan
+				  : t->gen_seen < sup_gen_of(R, t->proc->node);
+	return t->state == T_RUNNABLE || t->state == T_HELLO;
 }
 
 bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self)
 {
+	if (R->scan_key != R->gen + R->node_changes)
+		probe_scan(R); /* the turn holder changed something since */
 	for (int i = 0; i < R->nthreads; i++)
 		if (R->threads[i] != self && eligible(R, R->threads[i]))
 			return true;
@@ -381,6 +487,7 @@ bool sup_others_runnable(struct sup_run *R, const struct sup_thread *self)
 
 static struct sup_thread *pick(struct sup_run *R)
 {
+	probe_scan(R);
 	int n = 0;
 	for (int i = 0; i < R->nthreads; i++)
 		n += eligible(R, R->threads[i]);
@@ -488,8 +595,10 @@ int sup_run_loop(struct sup_run *R)
 				time_limit(R);
 				break;
 			}
-			if (next > R->now)
+			if (next > R->now) {
 				R->now = next;
+				R->st.jumps++;
+			}
 			expire(R);
 			sup_event_fire_due(R);
 			continue;

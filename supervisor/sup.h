@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/epoll.h>
 
 #include "cli.h"
 #include "simsup/proto.h"
@@ -46,6 +47,24 @@ struct sup_thread {
 	int wait_opts;
 	struct sim_rep reply;    /* sent when it next gets the turn */
 	pid_t real_tid;          /* kernel tid (SIM_THREAD_TID); 0: the process's main thread */
+	/* precise waits (sched.c): the shim's probe, an epoll instance that
+	 * holds what the thread waits for, watched in R->probe_ep */
+	int probe;               /* our copy, -1: none */
+	bool precise;            /* T_POLL: waits on its probe, not on any change */
+	bool probe_armed;        /* watched for EPOLLIN (else for nothing) */
+	uint64_t ready_scan;     /* the scan (R->scan) that last found the probe readable */
+};
+
+/* Where the wall time of a run went: printed by -v (run.c, docs/outputs.md),
+ * never part of the trace. */
+struct sup_stats {
+	uint64_t turns;          /* turns handed out */
+	uint64_t fruitless;      /* wake-ups after which the thread found nothing and parked */
+	uint64_t parks_probe, parks_any; /* waits on fds: told exactly / on any change */
+	uint64_t jumps;          /* clock jumps: nobody could run */
+	uint64_t deliveries;     /* relay writes into a program's socket */
+	uint64_t traps, plt, vdso; /* calls caught, by entry point */
+	uint64_t requests;       /* messages from the shims */
 };
 
 struct sup_proc {
@@ -97,6 +116,13 @@ struct sup_run {
 	const char *prog;        /* the servers' program, resolved */
 	int64_t now;
 	uint64_t gen;            /* changes any thread made that pollers may see */
+	uint64_t node_changes;   /* sum of every node's gen increments */
+	int probe_ep;            /* every thread's probe (sched.c) */
+	uint64_t scan;           /* probe scans made; the last one is current */
+	uint64_t scan_key;       /* R->gen + R->node_changes at the last scan */
+	struct epoll_event *scan_evs;
+	int scan_cap;
+	struct sup_stats st;
 	uint64_t futex_seq;
 	uint64_t rng[4];         /* scheduling choices */
 	struct sup_thread **threads;
@@ -207,7 +233,12 @@ static inline uint64_t sup_gen_of(struct sup_run *R, int node)
 static inline void sup_node_changed(struct sup_run *R, int node)
 {
 	sup_node_of(R, node)->gen++;
+	R->node_changes++;
 }
+/* sched.c: a thread's probe (a new one from its shim: fd is ours now) */
+void sup_probe_set(struct sup_run *R, struct sup_thread *t, int fd);
+void sup_probe_watch(struct sup_run *R, struct sup_thread *t);
+void sup_probes_free(struct sup_run *R);
 /* events.c: timed events in virtual time, fired in (time, creation) order.
  * An event's callback may schedule more events and wake threads.  The
  * returned handle is valid until the event fires or the run ends. */

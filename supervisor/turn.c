@@ -238,7 +238,7 @@ static bool carries_fd(int op)
 {
 	switch (op) {
 	case SIM_THREAD_NEW: case SIM_FORK: case SIM_TIMER_CREATE: case SIM_NET_SOCKET:
-	case SIM_NET_CONNECT: case SIM_SYNC: case SIM_DISK:
+	case SIM_NET_CONNECT: case SIM_SYNC: case SIM_DISK: case SIM_POLL:
 		return true;
 	}
 	return false;
@@ -576,6 +576,11 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		bool parked = true;
 		if (m->rq.flags & SIM_REQ_DIRTY)
 			sup_node_changed(R, t->proc->node);
+		R->st.requests++;
+		R->st.fruitless += (m->rq.flags & SIM_REQ_FRUITLESS) != 0;
+		R->st.traps += m->rq.ntrap;
+		R->st.plt += m->rq.nplt;
+		R->st.vdso += m->rq.nvdso;
 		switch (m->rq.op) {
 		case SIM_HELLO:
 			if (!t->proc->awaiting_hello) { /* only a new image says hello */
@@ -603,6 +608,25 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			sup_node_changed(R, t->proc->node);
 			break;
 		case SIM_POLL:
+			if (a[1] != SIM_POLL_ANY && a[1] != SIM_POLL_PROBE) {
+				protocol_error(R, t, &m->fd, "sent a malformed message (a poll of kind %lld)",
+					       (long long)a[1]);
+				break;
+			}
+			if (m->fd >= 0) {
+				sup_probe_set(R, t, m->fd);
+				m->fd = -1;
+			}
+			/* a probe we could not take (not an epoll instance) is a
+			 * wait on any change: never a missed wake-up */
+			t->precise = a[1] == SIM_POLL_PROBE && t->probe >= 0;
+			t->ready_scan = 0; /* not ready until a scan says so */
+			if (t->precise)
+				sup_probe_watch(R, t);
+			if (t->precise)
+				R->st.parks_probe++;
+			else
+				R->st.parks_any++;
 			t->state = T_POLL;
 			t->gen_seen = sup_gen_of(R, t->proc->node);
 			t->deadline = a[0];
@@ -836,6 +860,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 	t->state = T_RUNNABLE;
 	t->deadline = -1;
 	R->running = t;
+	R->st.turns++;
 	int64_t turn_start = R->now; /* for --timeline */
 	serve(R, t);
 	R->running = NULL;

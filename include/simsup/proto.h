@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 1
+#define SIM_PROTO_VERSION 2
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -29,8 +29,13 @@ enum sim_op {
 	SIM_HELLO = 1,     /* first message of an image. a0=version a1=real pid a2=1 if after exec */
 	SIM_YIELD,         /* give up the turn, stay runnable */
 	SIM_SLEEP,         /* park until a0 (virtual ns); a1=1 if interruptible by signal */
-	SIM_POLL,          /* local objects not ready: park until another thread changed
-	                      something (a request with SIM_REQ_DIRTY) or a0 (-1: none) */
+	SIM_POLL,          /* local objects not ready: park until a0 (-1: none) or, with
+	                      a1=SIM_POLL_ANY, until another thread changed something (a
+	                      request with SIM_REQ_DIRTY); with a1=SIM_POLL_PROBE, until the
+	                      thread's probe is readable: an epoll instance of the shim's that
+	                      holds exactly the fds and events the thread waits for.  Carries
+	                      the probe (SCM_RIGHTS) when it is new; the supervisor keeps it
+	                      for the thread */
 	SIM_FUTEX_WAIT,    /* a0=uaddr a1=deadline (-1 none) a2=bitset a3=shared key (0: private).
 	                      ret 0 | -ETIMEDOUT */
 	SIM_FUTEX_WAKE,    /* a0=uaddr a1=max a2=bitset a3=shared key. ret: woken */
@@ -156,8 +161,15 @@ struct sim_req {
 	uint32_t len;      /* payload bytes after the header */
 	int64_t now;       /* the thread's view of virtual time (ns) when it sent this */
 	int64_t a[6];
+	/* calls the sender caught since its previous request, by entry point
+	 * (the profile of -v; never part of the trace) */
+	uint32_t ntrap, nplt, nvdso, pad;
 	/* followed by len bytes of payload (at most SIM_PAYLOAD_MAX) */
 };
+
+/* SIM_POLL a1 */
+#define SIM_POLL_ANY 0
+#define SIM_POLL_PROBE 1
 
 #define SIM_PAYLOAD_MAX 4000
 
@@ -165,6 +177,9 @@ struct sim_req {
  * closed an fd, created a file) since its previous request: parked pollers
  * must retry. */
 #define SIM_REQ_DIRTY 1
+/* The sender was woken from its previous park, looked again and found
+ * nothing it waits for (a fruitless wake-up; counted for -v). */
+#define SIM_REQ_FRUITLESS 2
 
 /* Reply, and grant of the turn. */
 struct sim_rep {
