@@ -677,7 +677,7 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	close(sv[1]);
 	p->pid = pid;
 	struct sup_thread *t = sup_thread_new(R, p, sv[0], p->vpid);
-	t->state = T_HELLO;
+	sup_thread_set(R, t, T_HELLO, -1);
 	for (int i = 0; i < argc; i++)
 		free(argv[i]);
 	free(argv);

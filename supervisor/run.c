@@ -126,6 +126,8 @@ static void free_run(struct sup_run *R)
 		free(R->procs[i]);
 	}
 	free(R->threads);
+	free(R->dl_heap);
+	free(R->cand);
 	free(R->procs);
 	free(R->nodes);
 	sup_events_free(R);

@@ -53,6 +53,9 @@ struct sup_thread {
 	bool precise;            /* T_POLL: waits on its probe, not on any change */
 	bool probe_armed;        /* watched for EPOLLIN (else for nothing) */
 	uint64_t ready_scan;     /* the scan (R->scan) that last found the probe readable */
+	/* the scheduler's indexes (sched.c) */
+	int heap_pos;            /* in R->dl_heap, -1: not there */
+	bool live;               /* counted in R->nlive */
 };
 
 /* Where the wall time of a run went: printed by -v (run.c, docs/outputs.md),
@@ -127,6 +130,13 @@ struct sup_run {
 	uint64_t rng[4];         /* scheduling choices */
 	struct sup_thread **threads;
 	int nthreads, cap_threads;
+	/* indexes kept by sup_thread_set() (sched.c): threads that may be
+	 * eligible (runnable, starting, waiting on fds) as a bitmap by seq,
+	 * threads with a deadline as a min-heap by (deadline, seq), and how
+	 * many threads are not dead */
+	uint64_t *cand;
+	struct sup_thread **dl_heap;
+	int dl_n, nlive;
 	struct sup_proc **procs;
 	int nprocs, cap_procs;
 	struct sup_node *nodes;  /* servers then workloads */
@@ -216,7 +226,10 @@ void sup_fail(struct sup_run *R, const char *fmt, ...) __attribute__((format(pri
 void sup_kill_all(struct sup_run *R);
 const char *sup_node_name(const struct sup_run *R, int node, char *buf, size_t n);
 
-void sup_thread_wake(struct sup_thread *t, int64_t ret);
+/* The only writer of t->state and t->deadline: keeps the scheduler's
+ * indexes in step. */
+void sup_thread_set(struct sup_run *R, struct sup_thread *t, enum sup_tstate state, int64_t deadline);
+void sup_thread_wake(struct sup_run *R, struct sup_thread *t, int64_t ret);
 void sup_thread_dead(struct sup_run *R, struct sup_thread *t);
 void sup_proc_exited(struct sup_run *R, struct sup_proc *p, int status);
 bool sup_try_wait(struct sup_run *R, struct sup_thread *w);

@@ -150,7 +150,7 @@ static void interrupt(struct sup_run *R, struct sup_proc *p, struct sup_thread *
 		struct sup_thread *w = R->threads[i];
 		if (w->proc != p || w == except || (only && w != only) || !interruptible(w))
 			continue;
-		sup_thread_wake(w, -EINTR);
+		sup_thread_wake(R, w, -EINTR);
 	}
 	R->gen++;
 }

@@ -483,7 +483,7 @@ static int64_t futex_wake(struct sup_run *R, struct sup_proc *p, uint64_t addr, 
 		if (!best)
 			break;
 		if (woken < max) {
-			sup_thread_wake(best, 0);
+			sup_thread_wake(R, best, 0);
 			woken++;
 		} else if (requeue_to && moved < requeue_max) {
 			best->futex_addr = requeue_to;
@@ -505,7 +505,7 @@ static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
 	}
 	struct sup_proc *c = sup_proc_new(R, t->proc->node, t->proc);
 	struct sup_thread *ct = sup_thread_new(R, c, m->fd, c->vpid);
-	ct->state = T_FORKING;
+	sup_thread_set(R, ct, T_FORKING, -1);
 	m->fd = -1;
 	int64_t a[4] = { (int64_t)c->seed };
 	reply(R, t, c->vpid, a);
@@ -546,7 +546,7 @@ static void on_fork_done(struct sup_run *R, struct sup_thread *t, const struct m
 			continue;
 		if (m->rq.a[1] > 0) {
 			c->pid = (pid_t)m->rq.a[1];
-			sup_thread_wake(ct, 0);
+			sup_thread_wake(R, ct, 0);
 			sup_trace_ev(R, t->proc, t->vtid, "fork", "i", "child", (int64_t)c->vpid);
 		} else {
 			sup_thread_dead(R, ct);
@@ -599,12 +599,11 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		case SIM_YIELD:
-			sup_thread_wake(t, 0);
+			sup_thread_wake(R, t, 0);
 			sup_node_changed(R, t->proc->node);
 			break;
 		case SIM_SLEEP:
-			t->state = T_SLEEP;
-			t->deadline = a[0];
+			sup_thread_set(R, t, T_SLEEP, a[0]);
 			sup_node_changed(R, t->proc->node);
 			break;
 		case SIM_POLL:
@@ -627,14 +626,12 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 				R->st.parks_probe++;
 			else
 				R->st.parks_any++;
-			t->state = T_POLL;
 			t->gen_seen = sup_gen_of(R, t->proc->node);
-			t->deadline = a[0];
+			sup_thread_set(R, t, T_POLL, a[0]);
 			break;
 		case SIM_FUTEX_WAIT:
-			t->state = T_FUTEX;
+			sup_thread_set(R, t, T_FUTEX, a[1]);
 			t->futex_addr = (uint64_t)a[0];
-			t->deadline = a[1];
 			t->futex_bitset = (uint32_t)a[2];
 			t->futex_key = (uint64_t)a[3];
 			t->futex_seq = ++R->futex_seq;
@@ -728,10 +725,9 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		}
 		case SIM_WAIT:
-			t->state = T_WAITCHILD;
+			sup_thread_set(R, t, T_WAITCHILD, -1);
 			t->wait_sel = a[0];
 			t->wait_opts = (int)a[1];
-			t->deadline = -1;
 			if (!sup_try_wait(R, t))
 				break;
 			t->reply.now = R->now;
@@ -756,8 +752,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		case SIM_SIGWAIT:
-			t->state = T_SIGWAIT;
-			t->deadline = a[0];
+			sup_thread_set(R, t, T_SIGWAIT, a[0]);
 			break;
 		case SIM_KILL: {
 			int64_t out[4] = { 0 };
@@ -857,8 +852,7 @@ void sup_give_turn(struct sup_run *R, struct sup_thread *t)
 		if (t->proc->exited)
 			return;
 	}
-	t->state = T_RUNNABLE;
-	t->deadline = -1;
+	sup_thread_set(R, t, T_RUNNABLE, -1);
 	R->running = t;
 	R->st.turns++;
 	int64_t turn_start = R->now; /* for --timeline */
