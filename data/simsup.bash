@@ -15,7 +15,7 @@ _simsup()
 	# COMP_WORDBREAKS (without bash-completion), and the word after it is
 	# argument too
 	local with_arg=' --procs --tag --seed --time-limit --run-dir --epoch
-		--tick --preempt --watchdog --workload --reboot --durability --disk --disk-size
+		--tick --preempt --cpus --watchdog --workload --reboot --durability --disk --disk-size
 		--partition --clock --net-fault --chaos-duration --latency --seeds --iterations
 		-j --jobs --shard --budget --junit --timeline --pcap --summary = : '
 	local cur prev words cword i
@@ -70,7 +70,7 @@ _simsup()
 
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '--procs --tag --seed --time-limit
-			--run-dir --keep --epoch --tick --preempt --watchdog --workload
+			--run-dir --keep --epoch --tick --preempt --cpus --watchdog --workload
 			--reboot --durability --disk --disk-size --partition --clock --net-fault
 			--chaos --chaos= --chaos-duration --servers-may-exit --latency
 			--check-determinism --minimize --minimize=match: --verbose --quiet --help

@@ -7,6 +7,8 @@
  *   simsup --seed 1 -- ./signals sigwait   sigtimedwait times out in virtual time; sigwaitinfo
  *   simsup --seed 1 -- ./signals crash     dereferences NULL: simsup reports the backtrace
  *   simsup --seed 1 -- ./signals abort     abort(): reported the same way
+ *   simsup --seed 1 -- ./signals altstack  handlers run on the alternate stack the program
+ *                                          installed, and sigaltstack says so (Go checks it)
  *
  * Each mode prints what it saw and exits 0 when it saw what Linux does.
  */
@@ -167,6 +169,89 @@ static int mode_sigwait(void)
 	return 0;
 }
 
+/* ---- altstack ---- */
+
+static char *alt_lo[2];
+static volatile sig_atomic_t alt_on[2], alt_flag[2], alt_eperm[2], alt_runs[2];
+
+static void on_alt(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	int k = gettid() != getpid(); /* 0: the main thread's stack, 1: the other's */
+	char here;
+	alt_on[k] = &here >= alt_lo[k] && &here < alt_lo[k] + 65536;
+	stack_t o, n = { .ss_sp = alt_lo[k], .ss_size = 65536 };
+	alt_flag[k] = sigaltstack(NULL, &o) == 0 && o.ss_sp == alt_lo[k] && (o.ss_flags & SS_ONSTACK);
+	alt_eperm[k] = sigaltstack(&n, NULL) < 0 && errno == EPERM;
+	alt_runs[k]++;
+}
+
+static void set_alt(int k)
+{
+	alt_lo[k] = malloc(65536);
+	stack_t ss = { .ss_sp = alt_lo[k], .ss_size = 65536 };
+	check(sigaltstack(&ss, NULL) == 0, "sigaltstack installs the program's stack");
+}
+
+static void alt_checks(int k, const char *how)
+{
+	char what[160];
+	snprintf(what, sizeof what, "%s: the handler ran on the program's alternate stack", how);
+	check(alt_runs[k] == 1 && alt_on[k], what);
+	snprintf(what, sizeof what, "%s: sigaltstack in the handler says SS_ONSTACK", how);
+	check(alt_flag[k], what);
+	snprintf(what, sizeof what, "%s: changing it there fails with EPERM", how);
+	check(alt_eperm[k], what);
+	alt_runs[k] = 0;
+}
+
+static void *alt_thread(void *arg)
+{
+	(void)arg;
+	stack_t o;
+	check(sigaltstack(NULL, &o) == 0 && (o.ss_flags & SS_DISABLE),
+	      "a new thread starts without an alternate stack");
+	set_alt(1);
+	pthread_kill(pthread_self(), SIGUSR1);
+	alt_checks(1, "thread, pthread_kill to itself");
+	return NULL;
+}
+
+static int mode_altstack(void)
+{
+	stack_t o;
+	check(sigaltstack(NULL, &o) == 0 && (o.ss_flags & SS_DISABLE) && !o.ss_size,
+	      "no alternate stack at start");
+	struct sigaction sa = { .sa_sigaction = on_alt, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	set_alt(0);
+	check(sigaltstack(NULL, &o) == 0 && o.ss_sp == alt_lo[0] && o.ss_size == 65536 &&
+	      o.ss_flags == 0, "sigaltstack reports it, not in use");
+	raise(SIGUSR1);
+	alt_checks(0, "raise");
+	/* delivered while waiting in sigsuspend, sent by another thread */
+	sigset_t s, empty;
+	sigemptyset(&s);
+	sigemptyset(&empty);
+	sigaddset(&s, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	pthread_t self = pthread_self(), th;
+	pthread_create(&th, NULL, sender, &self); /* SIGUSR2 */
+	sigsuspend(&empty);
+	pthread_join(th, NULL);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	alt_checks(0, "sigsuspend, sent by another thread");
+	pthread_create(&th, NULL, alt_thread, NULL);
+	pthread_join(th, NULL);
+	stack_t off = { .ss_flags = SS_DISABLE };
+	check(sigaltstack(&off, NULL) == 0 && sigaltstack(NULL, &o) == 0 &&
+	      (o.ss_flags & SS_DISABLE), "SS_DISABLE turns it off");
+	return 0;
+}
+
 static int mode_crash(void)
 {
 	volatile int *p = NULL;
@@ -187,12 +272,14 @@ int main(int argc, char **argv)
 		mode_sigpipe();
 	else if (!strcmp(m, "sigwait"))
 		mode_sigwait();
+	else if (!strcmp(m, "altstack"))
+		mode_altstack();
 	else if (!strcmp(m, "crash"))
 		return mode_crash();
 	else if (!strcmp(m, "abort"))
 		abort();
 	else {
-		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|crash|abort\n");
+		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|altstack|crash|abort\n");
 		return 2;
 	}
 	printf("%s\n", failures ? "signals: FAILED" : "signals: all ok");

@@ -4,10 +4,20 @@
  *
  * Every syscall made outside the gate (interposer/gate.S) raises SIGSYS; the
  * handler decodes the registers into one struct sim_call and hands it to the
- * shim's dispatcher, and nothing else.  The handlers run on a per-thread
- * alternate stack the shim owns, with every asynchronous signal blocked, so
- * a thread parked inside a trapped call is never interrupted by the
- * program's own handlers: those run when it next has the turn.
+ * shim's dispatcher, and nothing else.  The handler runs with every
+ * asynchronous signal blocked, so a thread parked inside a trapped call is
+ * never interrupted by the program's own handlers: those run when it next
+ * has the turn.
+ *
+ * Stacks.  The kernel's alternate stack is the one the program installed
+ * (Go checks that its handlers run on it), or, while it has none, a small
+ * entry stack of the shim's, reported to the program as disabled.  The
+ * SIGSYS handler (SA_ONSTACK) is entered there, on whatever alternate stack
+ * is current, and moves at once to the thread's work stack (shim_sigsys_entry
+ * below), so a few kilobytes of the program's stack hold only the kernel's
+ * frame.  The work stack is never the kernel's alternate stack, so a
+ * sigaltstack call made in a trap takes effect at once; the frame's uc_stack,
+ * which rt_sigreturn restores, is rewritten to match.
  *
  * Async-signal-safe only; no allocation except mmap; gate syscalls only.
  */
@@ -27,12 +37,16 @@
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #endif
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
 #define SUD_ON 1
 #define SUD_BLOCK 1
 #ifndef SYS_USER_DISPATCH
 #define SYS_USER_DISPATCH 2 /* si_code of a SUD SIGSYS */
 #endif
-#define ALTSTACK_SIZE (128 * 1024)
+#define ENTRY_SIZE (64 * 1024)  /* kernel frames; program handlers while it has no alt stack */
+#define WORK_SIZE (128 * 1024)  /* the shim's own work inside a trap */
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif
@@ -44,10 +58,51 @@ struct ksigaction {
 	uint64_t mask;
 };
 
+struct ss_guard {
+	stack_t saved;
+	unsigned gen;
+	bool on;
+};
+static void guard(struct ss_guard *g, const ucontext_t *uc);
+static void unguard(struct ss_guard *g);
+static void ss_wish(stack_t *ss);
+
 /* The program's own wishes for the signals the shim keeps (per process). */
 static struct ksigaction prog_segv; /* SIGSEGV: chained after rdtsc */
 
-static void on_sigsys(int sig, siginfo_t *si, void *ucv);
+void shim_on_sigsys(int sig, siginfo_t *si, void *ucv) __attribute__((used, visibility("hidden")));
+void shim_sigsys_entry(int sig, siginfo_t *si, void *ucv);
+
+/* Where shim_sigsys_entry moves a handler entered at sp: 0 to stay (already
+ * on the work stack: a trap nested in a trap); below the interrupted code
+ * when that was the shim on its work stack (libunwind's calls); else at
+ * work_next (the top, or below the frames of a trap running the program's
+ * handlers: shim_run_handlers). */
+uintptr_t shim_work_sp(uintptr_t sp, const ucontext_t *uc) __attribute__((used, visibility("hidden")));
+uintptr_t shim_work_sp(uintptr_t sp, const ucontext_t *uc)
+{
+	uintptr_t lo = (uintptr_t)shim_self.stacks + ENTRY_SIZE, hi = lo + WORK_SIZE;
+	if (!shim_self.stacks || (sp >= lo && sp < hi))
+		return 0;
+	uintptr_t isp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	uintptr_t top = isp > lo + 4096 && isp <= hi ? isp - 256 : shim_self.work_next;
+	return top & ~(uintptr_t)15;
+}
+
+/* The SIGSYS handler: shim_on_sigsys on the work stack.  Entered as if
+ * called (rsp = 8 mod 16); returns to the kernel's restorer on the stack it
+ * was entered on. */
+__asm__(".text\n"
+	".globl shim_sigsys_entry\n.hidden shim_sigsys_entry\n"
+	"shim_sigsys_entry:\n"
+	" push %rbp\n mov %rsp, %rbp\n"
+	" push %rdi\n push %rsi\n push %rdx\n sub $8, %rsp\n"
+	" mov %rbp, %rdi\n mov %rdx, %rsi\n"
+	" call shim_work_sp\n"
+	" mov -8(%rbp), %rdi\n mov -16(%rbp), %rsi\n mov -24(%rbp), %rdx\n"
+	" test %rax, %rax\n jz 1f\n mov %rax, %rsp\n"
+	"1: call shim_on_sigsys\n"
+	" mov %rbp, %rsp\n pop %rbp\n ret\n");
 
 /* Appends a backtrace of the context uc to buf (NUL-terminated). */
 size_t shim_backtrace(ucontext_t *uc, char *buf, size_t n)
@@ -190,7 +245,7 @@ static int install_handlers(void *sys_h, void *fatal_h)
 int shim_signals_install(void)
 {
 	prog_segv.handler = SIG_DFL;
-	return install_handlers((void *)on_sigsys, (void *)on_fatal);
+	return install_handlers((void *)shim_sigsys_entry, (void *)on_fatal);
 }
 
 /*
@@ -205,7 +260,8 @@ unsigned long shim_handler_tp(int sig, siginfo_t *si, void *uc, unsigned long fs
 unsigned long shim_handler_tp(int sig, siginfo_t *si, void *uc, unsigned long fs,
 			      unsigned long tcb)
 {
-	void (*h)(int, siginfo_t *, void *) = sig == SIGSYS ? on_sigsys : on_fatal;
+	/* SIGSYS through the entry that moves to the work stack, as a call */
+	void (*h)(int, siginfo_t *, void *) = sig == SIGSYS ? shim_sigsys_entry : on_fatal;
 	if (fs == tcb) {
 		bool outer = shim_self.shim_trap;
 		shim_self.shim_trap = true;
@@ -236,22 +292,30 @@ int shim_signals_install_tp(void)
 	return install_handlers((void *)shim_handler_tp_stub, (void *)shim_handler_tp_stub);
 }
 
-int shim_sud_arm(void)
+void *shim_stacks_map(void)
 {
-	long p = sys6(SYS_mmap, 0, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+	long p = sys6(SYS_mmap, 0, ENTRY_SIZE + WORK_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (p < 0 && p > -4096)
-		return (int)p;
-	stack_t ss = { .ss_sp = (void *)p, .ss_size = ALTSTACK_SIZE };
+	return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
+/* stacks: mapped by the thread's creator, inside its turn (thread.c), or
+ * NULL to map them here (the main thread, at start). */
+int shim_sud_arm(void *stacks)
+{
+	if (!stacks && !(stacks = shim_stacks_map()))
+		return -ENOMEM;
+	shim_self.stacks = stacks;
+	shim_self.work_next = (uintptr_t)stacks + ENTRY_SIZE + WORK_SIZE;
+	stack_t ss = { .ss_sp = stacks, .ss_size = ENTRY_SIZE };
 	long r = sys2(SYS_sigaltstack, &ss, NULL);
 	if (r < 0)
 		return (int)r;
-	shim_self.altstack = (void *)p;
 	shim_self.sel = SUD_BLOCK;
-	r = sys5(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, SUD_ON, (long)shim_gate_start,
+	long r2 = sys5(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, SUD_ON, (long)shim_gate_start,
 		 (long)(shim_gate_end + 1 - shim_gate_start), (long)&shim_self.sel);
-	if (r < 0)
-		return (int)r;
+	if (r2 < 0)
+		return (int)r2;
 	shim_self.armed = true;
 	return 0;
 }
@@ -327,7 +391,7 @@ long shim_sigprocmask(struct sim_call *c)
 	return 0;
 }
 
-static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+void shim_on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	int saved = errno;
 	ucontext_t *uc = ucv;
@@ -335,7 +399,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (si->si_code != SYS_USER_DISPATCH) {
 		/* sent by the supervisor's watchdog: say where this thread is */
 		static char bt[SIM_PAYLOAD_MAX];
+		struct ss_guard gd;
+		guard(&gd, uc);
 		shim_backtrace(uc, bt, sizeof bt);
+		unguard(&gd);
 		shim_note(bt);
 		errno = saved;
 		return;
@@ -352,35 +419,130 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		.uc = uc,
 	};
 	const uint64_t *outer = shim_self.mask;
+	ucontext_t *outer_uc = shim_self.uc;
+	unsigned gen = shim_self.ss_gen;
 	shim_self.mask = (const uint64_t *)&uc->uc_sigmask;
 	shim_self.ntrap++;
+	shim_self.uc = uc;
 	g[REG_RAX] = shim_dispatch(&c);
+	if (shim_self.ss_gen != gen) /* rt_sigreturn restores uc_stack */
+		ss_wish(&uc->uc_stack);
 	shim_self.mask = outer;
+	shim_self.uc = outer_uc;
 	errno = saved;
 }
 
-/* sigaltstack: the shim's own alternate stack stays, whatever the program
- * asks.  A program's stack may be too small for the shim's handler (Python's
- * faulthandler and redis set up a few kilobytes), and the program's own
- * SA_ONSTACK handlers run just as well on the shim's 128 KiB.  The program
- * is told what it set. */
-long shim_sigaltstack(const stack_t *ss, stack_t *old)
+/* ---- the program's alternate signal stack ---- */
+
+static bool ss_enabled(const stack_t *ss)
 {
+	return !(ss->ss_flags & SS_DISABLE) && ss->ss_size;
+}
+
+/* What the kernel's alternate stack is while the program runs: the
+ * program's, or the entry stack while it has none. */
+static void ss_wish(stack_t *ss)
+{
+	if (ss_enabled(&shim_self.prog_ss))
+		*ss = shim_self.prog_ss;
+	else
+		*ss = (stack_t){ .ss_sp = shim_self.stacks, .ss_size = ENTRY_SIZE };
+}
+
+/* A trap whose frame lies on the kernel's alternate stack, while the shim
+ * works below it: a signal the kernel delivers now (a program handler in
+ * shim_run_handlers, a trap of libunwind's) would start at the top of that
+ * stack, over the live frame.  Until unguard, the alternate stack ends
+ * below the frame, where the kernel would have put a nested signal. */
+static void guard(struct ss_guard *g, const ucontext_t *uc)
+{
+	g->on = false;
+	g->gen = shim_self.ss_gen;
+	if (!uc || sys2(SYS_sigaltstack, NULL, &g->saved) < 0 || !ss_enabled(&g->saved))
+		return;
+	uintptr_t lo = (uintptr_t)g->saved.ss_sp, frame = (uintptr_t)uc - 8;
+	if (frame < lo || frame >= lo + g->saved.ss_size)
+		return;
+	stack_t below = { .ss_sp = g->saved.ss_sp, .ss_size = frame - lo,
+			  .ss_flags = g->saved.ss_flags & SS_AUTODISARM };
+	if (below.ss_size < 2048) /* MINSIGSTKSZ */
+		below = (stack_t){ .ss_flags = SS_DISABLE }; /* then on the work stack */
+	g->on = sys2(SYS_sigaltstack, &below, NULL) == 0;
+}
+
+static void unguard(struct ss_guard *g)
+{
+	if (shim_self.ss_gen != g->gen) { /* the program changed it meanwhile */
+		stack_t ss;
+		ss_wish(&ss);
+		sys2(SYS_sigaltstack, &ss, NULL);
+	} else if (g->on) {
+		g->saved.ss_flags &= SS_AUTODISARM;
+		sys2(SYS_sigaltstack, &g->saved, NULL);
+	}
+}
+
+long shim_run_handlers(const uint64_t *mask)
+{
+	struct ss_guard g;
+	guard(&g, shim_self.uc);
+	uintptr_t next = shim_self.work_next, here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t lo = (uintptr_t)shim_self.stacks + ENTRY_SIZE;
+	if (here > lo + 4096 && here < lo + WORK_SIZE)
+		shim_self.work_next = here - 512; /* the program's traps start below us */
+	long r = sys2(SYS_rt_sigsuspend, mask, 8);
+	shim_self.work_next = next;
+	unguard(&g);
+	return r;
+}
+
+/* sigaltstack as the kernel would answer it, about the program's own
+ * stack: SS_ONSTACK when the trapped code runs on it, EPERM for a change
+ * made there.  The change reaches the kernel at once (the shim works on a
+ * stack that is never the alternate one) and survives the trap's
+ * rt_sigreturn (shim_on_sigsys). */
+long shim_sigaltstack(struct sim_call *c)
+{
+	const stack_t *ssp = (const stack_t *)c->a[0];
+	stack_t *old = (stack_t *)c->a[1];
 	if (!shim_self.armed)
-		return sys2(SYS_sigaltstack, ss, old);
+		return sys2(SYS_sigaltstack, ssp, old);
+	stack_t ss = { 0 };
+	if (ssp)
+		ss = *ssp; /* before *old is written: they may be the same */
+	const stack_t cur = shim_self.prog_ss;
+	uintptr_t sp = c->uc ? (uintptr_t)c->uc->uc_mcontext.gregs[REG_RSP]
+			     : (uintptr_t)__builtin_frame_address(0);
+	bool on = ss_enabled(&cur) && !(cur.ss_flags & SS_AUTODISARM) &&
+		  sp - (uintptr_t)cur.ss_sp < cur.ss_size;
 	if (old) {
-		*old = shim_self.prog_ss;
-		if (!old->ss_sp && !old->ss_size)
-			old->ss_flags = SS_DISABLE;
+		*old = cur;
+		old->ss_flags = (cur.ss_flags & SS_AUTODISARM) |
+				(!ss_enabled(&cur) ? SS_DISABLE : on ? SS_ONSTACK : 0);
+		if (!ss_enabled(&cur)) {
+			old->ss_sp = NULL;
+			old->ss_size = 0;
+		}
 	}
-	if (ss) {
-		if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < (size_t)MINSIGSTKSZ)
-			return -ENOMEM;
-		if ((unsigned)ss->ss_flags & ~(SS_DISABLE | (1U << 31) /* SS_AUTODISARM */))
-			return -EINVAL;
-		shim_self.prog_ss = *ss;
-		if (ss->ss_flags & SS_DISABLE)
-			shim_self.prog_ss = (stack_t){ .ss_flags = SS_DISABLE };
+	if (!ssp)
+		return 0;
+	if (on)
+		return -EPERM;
+	int mode = ss.ss_flags & ~SS_AUTODISARM;
+	if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+		return -EINVAL;
+	if (mode == SS_DISABLE)
+		ss = (stack_t){ .ss_flags = ss.ss_flags };
+	else
+		ss.ss_flags &= SS_AUTODISARM;
+	stack_t k;
+	shim_self.prog_ss = ss;
+	ss_wish(&k);
+	long r = sys2(SYS_sigaltstack, &k, NULL); /* the kernel judges the size */
+	if (r < 0) {
+		shim_self.prog_ss = cur;
+		return r;
 	}
+	shim_self.ss_gen++;
 	return 0;
 }

@@ -389,7 +389,7 @@ static long dispatch(struct sim_call *c)
 	case SYS_sched_yield: shim_yield(); return 0;
 	case SYS_utimensat: case SYS_futimesat: case SYS_utimes: case SYS_utime:
 		return shim_filetime_set(c);
-	case SYS_sigaltstack: return shim_sigaltstack((const stack_t *)A(0), (stack_t *)A(1));
+	case SYS_sigaltstack: return shim_sigaltstack(c);
 	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
 	case SYS_prctl:
 		if (A(0) == PR_SET_SYSCALL_USER_DISPATCH || A(0) == PR_SET_TSC)

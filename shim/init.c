@@ -86,7 +86,7 @@ void shim_init(void)
 		shim_die("cannot make rdtsc trap (PR_SET_TSC)");
 	shim_scan_signalfds(); /* kept across the exec that started this image */
 	shim_proc.active = true;
-	if ((err = shim_sud_arm()) < 0)
+	if ((err = shim_sud_arm(NULL)) < 0)
 		shim_die("cannot arm syscall user dispatch (PR_SET_SYSCALL_USER_DISPATCH)");
 	shim_state = 2;
 }

@@ -8,7 +8,7 @@
  *
  * An open of one of these paths returns a memfd (made through the gate)
  * filled with content generated here from virtual facts only: the virtual
- * pid and time, the fixed virtual machine (SUP_VIRTUAL_CPUS CPUs, 8 GiB),
+ * pid and time, the fixed virtual machine (--cpus CPUs, 8 GiB),
  * the node's seed.  So the same seed reads the same bytes, on any host.
  * docs/pseudo-files.md lists each file and what it says.
  *
@@ -132,6 +132,8 @@ static void kv(struct out *o, const char *key, unsigned long long kb, int w)
 }
 
 /* ---- facts ---- */
+
+static void gen_cpulist(struct out *o);
 
 static int ncpu(void)
 {
@@ -365,10 +367,10 @@ static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 		 "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
 		 "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tthread vulnerable\n"
 		 "SpeculationIndirectBranch:\tconditional enabled\nCpus_allowed:\t");
-	puthex(o, (1ULL << ncpu()) - 1, (ncpu() + 3) / 4);
-	puts_(o, "\nCpus_allowed_list:\t0-");
-	putd(o, ncpu() - 1);
-	puts_(o, "\nMems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n"
+	puthex(o, ncpu() >= 64 ? ~0ULL : (1ULL << ncpu()) - 1, (ncpu() + 3) / 4);
+	puts_(o, "\nCpus_allowed_list:\t");
+	gen_cpulist(o);
+	puts_(o, "Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n"
 		 "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
 }
 

@@ -108,7 +108,7 @@ bool shim_masked_wait(struct sim_call *c, long *ret)
 	bool take = r == -EINTR && shim_sig_deliverable();
 	shim_self.mask = outer;
 	if (take)
-		sys2(SYS_rt_sigsuspend, &mask, 8); /* runs the handler, -EINTR */
+		shim_run_handlers(&mask); /* runs the handler, -EINTR */
 	*ret = r;
 	return true;
 }

@@ -84,7 +84,10 @@ struct shim_thread {
 	bool dirty;           /* changed state others could see since last request */
 	int depth;            /* nesting of shim_dispatch (signal handlers) */
 	int *clear_tid;       /* CLONE_CHILD_CLEARTID address, for join */
-	void *altstack;
+	char *stacks;          /* entry and work stacks of the SIGSYS handler (sud.c) */
+	uintptr_t work_next;   /* where a switch to the work stack starts (sud.c) */
+	unsigned ss_gen;       /* counts the program's sigaltstack changes (sud.c) */
+	ucontext_t *uc;        /* the registers of the trapped call, NULL outside one */
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
 	bool real_ids;         /* libunwind at work: its calls go to the kernel untouched (sud.c) */
 	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
@@ -218,12 +221,17 @@ long shim_wait_turn(struct sim_rep *rep);     /* first turn of a new thread/chil
 int shim_own_fd(int fd);                      /* move fd to the shim's range, CLOEXEC */
 
 /* interposer/sud.c */
-int shim_sud_arm(void);                      /* this thread: alt stack + SUD on */
+void *shim_stacks_map(void);                 /* a thread's handler stacks (mmap) */
+int shim_sud_arm(void *stacks);              /* this thread: alt stack + SUD on */
 int shim_signals_install(void);              /* process: SIGSYS/SIGSEGV handlers */
 int shim_sud_rearm(void);                    /* forked child: SUD on again */
 long shim_sigaction(int sig, const void *act, void *old);
 long shim_sigprocmask(struct sim_call *c);
-long shim_sigaltstack(const stack_t *ss, stack_t *old);
+long shim_sigaltstack(struct sim_call *c);
+/* Runs the program's handlers for the signals pending and not in mask,
+ * from inside a trap (the kernel's rt_sigsuspend: -EINTR), each on the
+ * stack the kernel would choose. */
+long shim_run_handlers(const uint64_t *mask);
 /* interposer/sud.c: the handlers of a static program swap %fs (tp.c) */
 int shim_signals_install_tp(void);
 /* interposer/tp.c: the program's and the shim's thread pointers */

@@ -71,7 +71,7 @@ long shim_sigsuspend(struct sim_call *c)
 	mask &= ~KEEP;
 	for (;;) {
 		if (pending() & ~mask)
-			return sys2(SYS_rt_sigsuspend, &mask, 8);
+			return shim_run_handlers(&mask);
 		shim_call(SIM_SIGWAIT, -1, 0, 0, 0);
 	}
 }

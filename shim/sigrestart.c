@@ -61,6 +61,6 @@ bool shim_sig_restart(void)
 	}
 	if (!handled)
 		return false;
-	sys2(SYS_rt_sigsuspend, &mask, 8); /* runs the handlers, then -EINTR */
+	shim_run_handlers(&mask); /* runs the handlers, then -EINTR */
 	return true;
 }

@@ -5,8 +5,9 @@
  * A clone that creates a thread is made by the shim itself (gate.S
  * shim_clone_thread) so the child starts in shim_thread_entry on its new
  * stack: it registers, arms Syscall User Dispatch (not inherited by new
- * threads), waits for its first turn, and only then resumes exactly where
- * the kernel would have started it, with the registers of the trapped clone.
+ * threads) on stacks its creator mapped, waits for its first turn, and
+ * only then resumes exactly where the kernel would have started it, with
+ * the registers of the trapped clone.
  *
  * Reachable from the SIGSYS handler: no malloc (an mmap arena), gate only.
  */
@@ -31,6 +32,7 @@ struct thread_start {
 	unsigned long sp;      /* the stack pointer the kernel would give the child */
 	unsigned long tp;      /* static program: the shim's thread block (tp.c), else 0 */
 	unsigned long prog_tp; /* static program: the child's own thread pointer */
+	void *stacks;          /* its SIGSYS handler's stacks, mapped by the creator */
 };
 
 long shim_clone_thread(long nr, long a0, long a1, long a2, long a3, long a4);
@@ -67,7 +69,7 @@ void shim_thread_entry(struct thread_start *ts)
 	shim_self.sock = ts->sock;
 	shim_self.vtid = ts->vtid;
 	shim_self.clear_tid = ts->clear_tid;
-	if (shim_sud_arm() < 0)
+	if (shim_sud_arm(ts->stacks) < 0)
 		shim_die("cannot arm syscall user dispatch in a new thread");
 	struct sim_rep rep;
 	shim_wait_turn(&rep);
@@ -97,8 +99,12 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 	long vtid = shim_request(&rq, NULL, sv[0], &rep);
 	sys1(SYS_close, sv[0]);
 	shim_fd_disown(sv[0]);
+	/* Everything the child needs from the address space is mapped here,
+	 * in the creator's turn: the child's first steps run beside other
+	 * threads in wall time and must not move the creator's next mmap. */
 	struct thread_start *ts = arena_alloc(sizeof *ts);
-	if (!ts || vtid < 0)
+	void *stacks = shim_stacks_map();
+	if (!ts || !stacks || vtid < 0)
 		shim_die("cannot register a new thread");
 	memcpy(ts->gregs, c->uc->uc_mcontext.gregs, sizeof ts->gregs);
 	memcpy(&ts->sigmask, &c->uc->uc_sigmask, sizeof ts->sigmask);
@@ -123,6 +129,7 @@ long shim_clone_new_thread(struct sim_call *c, unsigned long flags, unsigned lon
 		flags |= CLONE_SETTLS;
 		tls = ts->tp;
 	}
+	ts->stacks = stacks;
 	/* The child pops [entry][ts] from its new stack. */
 	unsigned long *top = (unsigned long *)sp;
 	top[-2] = (unsigned long)shim_thread_entry;

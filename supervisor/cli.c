@@ -46,6 +46,7 @@ enum {
 	OPT_CHECK_DET,
 	OPT_TICK,
 	OPT_PREEMPT,
+	OPT_CPUS,
 	OPT_WATCHDOG,
 	OPT_WORKLOAD,
 	OPT_REBOOT,
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "check-determinism", no_argument, NULL, OPT_CHECK_DET },
 	{ "tick", required_argument, NULL, OPT_TICK },
 	{ "preempt", required_argument, NULL, OPT_PREEMPT },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
@@ -139,6 +141,8 @@ static const char usage_text[] =
 "  --tick DUR            virtual time charged per intercepted call (default 1us)\n"
 "  --preempt P           chance, per mille (0 to 1000), of a switch to another\n"
 "                        thread at each intercepted call (default 0)\n"
+"  --cpus N              CPUs each simulated machine reports, 1 to 64\n"
+"                        (default 1; docs/threads-and-signals.md)\n"
 "  --watchdog DUR        wall-clock limit on one turn of a process (default 30s)\n"
 "  --workload 'CMD ARGS' also run CMD ARGS as a workload (client) process;\n"
 "                        repeatable, up to 255\n"
@@ -599,6 +603,11 @@ static int opt_number(int c, struct sup_opts *o, const char *arg, char *err, siz
 			return 0;
 		bad_arg(err, n, "--preempt", arg, "a whole number from 0 to 1000 (per mille)");
 		return -1;
+	case OPT_CPUS:
+		if (parse_int_range(arg, 1, 64, &o->cpus) == 0)
+			return 0;
+		bad_arg(err, n, "--cpus", arg, "a whole number from 1 to 64");
+		return -1;
 	case OPT_SEED:
 		if (parse_u64(arg, UINT64_MAX, &o->seed) == 0) {
 			o->seed_set = true;
@@ -747,6 +756,7 @@ static void set_defaults(struct sup_opts *o)
 	o->time_limit_ns = 86400 * NS_PER_S;
 	o->epoch_ns = DEFAULT_EPOCH_S * NS_PER_S;
 	o->tick_ns = 1000;
+	o->cpus = SUP_VIRTUAL_CPUS;
 	o->watchdog_ns = 30 * NS_PER_S;
 	o->jobs = 1;
 	o->chaos_duration_ns = 60 * NS_PER_S;
@@ -791,7 +801,7 @@ static int apply_option(int c, struct sup_opts *o, const char *arg, int *nv,
 	case OPT_TIME_LIMIT: return opt_duration("--time-limit", arg, &o->time_limit_ns, err, n);
 	case OPT_TICK: return opt_duration("--tick", arg, &o->tick_ns, err, n);
 	case OPT_WATCHDOG: return opt_duration("--watchdog", arg, &o->watchdog_ns, err, n);
-	case OPT_PROCS: case OPT_PREEMPT: case OPT_SEED: case OPT_EPOCH:
+	case OPT_PROCS: case OPT_PREEMPT: case OPT_CPUS: case OPT_SEED: case OPT_EPOCH:
 		return opt_number(c, o, arg, err, n);
 	case 'j': case OPT_SEEDS: case OPT_ITERATIONS: case OPT_SHARD: case OPT_FAIL_FAST:
 	case OPT_BUDGET: case OPT_JUNIT: case OPT_TIMELINE: case OPT_PCAP: case OPT_SUMMARY:

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* CPUs of the simulated machine every node runs on (sched_getaffinity,
+ * nproc) unless --cpus says otherwise (docs/threads-and-signals.md). */
+#define SUP_VIRTUAL_CPUS 1
+
 struct sup_tag {
 	char *key;       /* as given, e.g. "role" */
 	char **values;   /* e.g. {"leader", "follower"} */
@@ -33,6 +37,7 @@ struct sup_opts {
 	bool check_determinism;    /* --check-determinism */
 	int64_t tick_ns;           /* --tick DUR: virtual cost per intercepted call (1us) */
 	int preempt_permille;      /* --preempt P: chance (0-1000) of a switch per call (0) */
+	int cpus;                  /* --cpus N: CPUs the virtual machines report (SUP_VIRTUAL_CPUS) */
 	int64_t watchdog_ns;       /* --watchdog DUR: wall-clock limit per turn (30s) */
 	char **workloads;          /* --workload 'CMD ARGS' (repeatable) */
 	int nworkloads;

@@ -14,9 +14,6 @@
 #include "cli.h"
 #include "simsup/proto.h"
 
-/* The simulated machine every node runs on (sched_getaffinity, nproc). */
-#define SUP_VIRTUAL_CPUS 4
-
 enum sup_tstate {
 	T_RUNNABLE,   /* waiting for the turn, with a reply ready */
 	T_HELLO,      /* a launched image that has not said hello yet */

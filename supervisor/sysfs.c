@@ -7,7 +7,7 @@
  * time per run on a loaded machine.
  *
  * It describes the virtual machine of docs/pseudo-files.md and nothing of
- * the host: SUP_VIRTUAL_CPUS CPUs of one core each in one package (as
+ * the host: --cpus CPUs (1 by default) of one core each in one package (as
  * /proc/cpuinfo says), their caches, one NUMA node with all the memory,
  * one virtual disk (vda), and the kernel settings servers read at start
  * (transparent huge pages, the clock source).  A real directory tree, so
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -31,6 +32,7 @@
 #define DISK_SECTORS (64ULL << 21) /* vda: 64 GiB in 512-byte sectors */
 
 struct tree {
+	int ncpu;         /* --cpus, 1 to 64 */
 	char root[2048];
 	char last[2048];  /* the last directory made (parents) */
 	int err;
@@ -84,20 +86,34 @@ static void link_to(struct tree *T, const char *rel, const char *target)
 }
 
 /* "0-3", or "0" for one CPU */
-static const char *cpu_range(char *buf, size_t n)
+static const char *cpu_range(const struct tree *T, char *buf, size_t n)
 {
-	if (SUP_VIRTUAL_CPUS == 1)
+	if (T->ncpu == 1)
 		snprintf(buf, n, "0");
 	else
-		snprintf(buf, n, "0-%d", SUP_VIRTUAL_CPUS - 1);
+		snprintf(buf, n, "0-%d", T->ncpu - 1);
+	return buf;
+}
+
+/* a cpumask as sysfs prints it for ncpu possible CPUs: hex, in 32-bit
+ * groups separated by commas, most significant first ("f", "ff,ffffffff") */
+static const char *cpu_mask(const struct tree *T, uint64_t mask, char *buf, size_t n)
+{
+	int groups = (T->ncpu + 31) / 32;
+	int top_digits = ((T->ncpu - 32 * (groups - 1)) + 3) / 4;
+	if (groups == 2)
+		snprintf(buf, n, "%0*x,%08x", top_digits, (unsigned)(mask >> 32), (unsigned)mask);
+	else
+		snprintf(buf, n, "%0*x", top_digits, (unsigned)mask);
 	return buf;
 }
 
 static void cpus(struct tree *T)
 {
-	char all[16], rel[256];
-	unsigned mask = (1u << SUP_VIRTUAL_CPUS) - 1;
-	cpu_range(all, sizeof all);
+	char all[16], rel[256], mask[24];
+	uint64_t every = T->ncpu == 64 ? ~0ULL : (1ULL << T->ncpu) - 1;
+	cpu_range(T, all, sizeof all);
+	cpu_mask(T, every, mask, sizeof mask);
 	const char *lists[] = { "online", "possible", "present" };
 	for (int i = 0; i < 3; i++) {
 		snprintf(rel, sizeof rel, "devices/system/cpu/%s", lists[i]);
@@ -113,8 +129,9 @@ static void cpus(struct tree *T)
 		int ways, shared;
 	} cache[] = { { 1, "Data", "32K", 8, 0 }, { 1, "Instruction", "32K", 8, 0 },
 		      { 2, "Unified", "1024K", 16, 0 }, { 3, "Unified", "32768K", 16, 1 } };
-	for (int c = 0; c < SUP_VIRTUAL_CPUS; c++) {
-		char d[64];
+	for (int c = 0; c < T->ncpu; c++) {
+		char d[64], one[24];
+		cpu_mask(T, 1ULL << c, one, sizeof one);
 		snprintf(d, sizeof d, "devices/system/cpu/cpu%d", c);
 #define P(name, ...) (snprintf(rel, sizeof rel, "%s/%s", d, name), put(T, rel, __VA_ARGS__))
 		if (c > 0)
@@ -124,17 +141,17 @@ static void cpus(struct tree *T)
 		P("topology/core_id", "%d\n", c);
 		P("topology/cluster_id", "%d\n", c);
 		P("topology/thread_siblings_list", "%d\n", c);
-		P("topology/thread_siblings", "%x\n", 1u << c);
+		P("topology/thread_siblings", "%s\n", one);
 		P("topology/core_cpus_list", "%d\n", c);
-		P("topology/core_cpus", "%x\n", 1u << c);
+		P("topology/core_cpus", "%s\n", one);
 		P("topology/cluster_cpus_list", "%d\n", c);
-		P("topology/cluster_cpus", "%x\n", 1u << c);
+		P("topology/cluster_cpus", "%s\n", one);
 		P("topology/core_siblings_list", "%s\n", all);
-		P("topology/core_siblings", "%x\n", mask);
+		P("topology/core_siblings", "%s\n", mask);
 		P("topology/package_cpus_list", "%s\n", all);
-		P("topology/package_cpus", "%x\n", mask);
+		P("topology/package_cpus", "%s\n", mask);
 		P("topology/die_cpus_list", "%s\n", all);
-		P("topology/die_cpus", "%x\n", mask);
+		P("topology/die_cpus", "%s\n", mask);
 		char own[16];
 		snprintf(own, sizeof own, "%d", c);
 		for (int i = 0; i < 4; i++) {
@@ -150,7 +167,7 @@ static void cpus(struct tree *T)
 			C("physical_line_partition", "1\n");
 			C("id", "%d\n", cache[i].shared ? 0 : c);
 			C("shared_cpu_list", "%s\n", cache[i].shared ? all : own);
-			C("shared_cpu_map", "%x\n", cache[i].shared ? mask : 1u << c);
+			C("shared_cpu_map", "%s\n", cache[i].shared ? mask : one);
 #undef C
 		}
 #undef P
@@ -165,8 +182,9 @@ static void cpus(struct tree *T)
 
 static void numa(struct tree *T)
 {
-	char all[16];
-	cpu_range(all, sizeof all);
+	char all[16], mask[24];
+	cpu_range(T, all, sizeof all);
+	cpu_mask(T, T->ncpu == 64 ? ~0ULL : (1ULL << T->ncpu) - 1, mask, sizeof mask);
 	const char *lists[] = { "online", "possible", "has_cpu", "has_memory", "has_normal_memory" };
 	for (int i = 0; i < 5; i++) {
 		char rel[128];
@@ -174,7 +192,7 @@ static void numa(struct tree *T)
 		put(T, rel, "0\n");
 	}
 	put(T, "devices/system/node/node0/cpulist", "%s\n", all);
-	put(T, "devices/system/node/node0/cpumap", "%x\n", (1u << SUP_VIRTUAL_CPUS) - 1);
+	put(T, "devices/system/node/node0/cpumap", "%s\n", mask);
 	put(T, "devices/system/node/node0/distance", "10\n");
 	put(T, "devices/system/node/node0/meminfo",
 	    "Node 0 MemTotal:       %llu kB\nNode 0 MemFree:        %llu kB\n"
@@ -224,7 +242,7 @@ void sup_sysfs_end(struct sup_run *R)
 
 int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 {
-	struct tree T = { .err = 0 };
+	struct tree T = { .ncpu = R->o->cpus, .err = 0 };
 	snprintf(T.root, sizeof T.root, "%s/sys", R->run_dir);
 	if (mkdir(T.root, 0755) < 0 && errno != EEXIST)
 		T.err = errno;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,14 +160,19 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 	if (in_call)
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
 			"time, blocked in the kernel in %s: simsup passed that call to the kernel, "
-			"where it waits for something no simulated thread can do while it holds the turn\n",
+			"where it waits for something no simulated thread can do while it holds the turn
+",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9, call);
 	else
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
-			"time without making a call simsup sees (a busy loop?)\n",
+			"time without making a call simsup sees (a busy loop? a thread that spins waiting "
+			"for another one cannot progress: docs/threads-and-signals.md)
+",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9);
-	/* ask its shim for a backtrace (SIGSYS not from dispatch) */
-	if (t->proc->pid > 0 && kill(t->proc->pid, SIGSYS) == 0) {
+	/* ask its shim for a backtrace (SIGSYS not from dispatch), of this
+	 * thread: another one is parked inside a trap */
+	pid_t tid = t->real_tid > 0 ? t->real_tid : t->proc->pid;
+	if (t->proc->pid > 0 && syscall(SYS_tgkill, t->proc->pid, tid, SIGSYS) == 0) {
 		struct pollfd pf = { .fd = t->sock, .events = POLLIN };
 		struct msg m;
 		if (poll(&pf, 1, 2000) > 0) {
@@ -438,7 +444,7 @@ static void send_config(struct sup_run *R, struct sup_thread *t)
 	/* CLOCK_MONOTONIC: as if each node had booted a while before the run */
 	int idx = p->node >= 0 ? p->node : R->o->procs - 1 - p->node;
 	cfg.mono_base = (int64_t)(1000 + 37 * idx) * 1000000000LL;
-	cfg.ncpu = SUP_VIRTUAL_CPUS;
+	cfg.ncpu = R->o->cpus;
 	cfg.preempt = R->o->preempt_permille;
 	cfg.trace_calls = R->o->verbosity >= 2;
 	cfg.run_dev = R->run_dev;

@@ -1,19 +1,19 @@
 /*
  * Pseudo-files and host queries: what a program reads about its machine
- * comes from the simulation (4 CPUs, 8 GiB, virtual pids and time, the
+ * comes from the simulation (1 CPU unless --cpus, 8 GiB, virtual pids and time, the
  * node's name and seed), never from the host.
  */
 #include "harness.h"
 
-/* Runs hostinfo; its whole stdout (simsup shows only the first 50 lines)
- * replaces r.out. */
-static struct run hostinfo(unsigned seed)
+/* Runs hostinfo with simsup options opts; its whole stdout (simsup shows
+ * only the first 50 lines) replaces r.out. */
+static struct run hostinfo_opts(unsigned seed, const char *opts)
 {
 	struct run r;
 	char dir[] = "/tmp/simsup-pseudo-XXXXXX", path[64];
 	cr_assert(mkdtemp(dir));
 	char *prog = example("hostinfo");
-	run_sim(&r, "simsup --seed %u --run-dir %s -- %s", seed, dir, prog);
+	run_sim(&r, "simsup --seed %u %s --run-dir %s -- %s", seed, opts, dir, prog);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	snprintf(path, sizeof path, "%s/logs/p0.out", dir);
 	free(r.out);
@@ -27,9 +27,20 @@ static struct run hostinfo(unsigned seed)
 	return r;
 }
 
+static struct run hostinfo(unsigned seed)
+{
+	return hostinfo_opts(seed, "");
+}
+
 Test(pseudo, cpu_count_is_the_virtual_machine)
 {
 	struct run r = hostinfo(1);
+	cr_expect(strstr(r.out, "nprocs: onln 1 conf 1 get_nprocs 1"), "%s", r.out);
+	cr_expect(strstr(r.out, "/sys/devices/system/cpu/online\n0\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "processor\t: 0"), "%s", r.out);
+	cr_expect(!strstr(r.out, "processor\t: 1"), "%s", r.out);
+	run_free(&r);
+	r = hostinfo_opts(1, "--cpus 4");
 	cr_expect(strstr(r.out, "nprocs: onln 4 conf 4 get_nprocs 4"), "%s", r.out);
 	cr_expect(strstr(r.out, "/sys/devices/system/cpu/online\n0-3\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "processor\t: 3"), "%s", r.out);

@@ -9,7 +9,7 @@
 Test(sysfs, cpu_topology_matches_the_virtual_cpu_count)
 {
 	struct run r;
-	run_sim(&r, "simsup --seed 1 -- sh -c 'nproc; cat /sys/devices/system/cpu/online; "
+	run_sim(&r, "simsup --seed 1 --cpus 4 -- sh -c 'nproc; cat /sys/devices/system/cpu/online; "
 		    "ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l; "
 		    "grep -c ^processor /proc/cpuinfo; "
 		    "cat /sys/devices/system/cpu/cpu3/topology/core_id "
@@ -22,10 +22,27 @@ Test(sysfs, cpu_topology_matches_the_virtual_cpu_count)
 	run_free(&r);
 }
 
+/* One CPU by default (docs/threads-and-signals.md); masks as sysfs prints
+ * them, in 32-bit groups, when --cpus goes past 32. */
+Test(sysfs, the_cpu_count_follows_cpus)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- sh -c 'nproc; cat /sys/devices/system/cpu/online "
+		    "/sys/devices/system/node/node0/cpumap; ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l'");
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | 1\np0 | 0\np0 | 1\np0 | 1\n"), "%s", r.out);
+	run_free(&r);
+	run_sim(&r, "simsup --seed 1 --cpus 40 -- sh -c 'nproc; cat /sys/devices/system/cpu/online "
+		    "/sys/devices/system/node/node0/cpumap /sys/devices/system/cpu/cpu33/topology/core_cpus'");
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | 40\np0 | 0-39\np0 | ff,ffffffff\np0 | 02,00000000\n"), "%s", r.out);
+	run_free(&r);
+}
+
 Test(sysfs, numa_node_and_block_device)
 {
 	struct run r;
-	run_sim(&r, "simsup --seed 1 -- sh -c 'cat /sys/devices/system/node/online "
+	run_sim(&r, "simsup --seed 1 --cpus 4 -- sh -c 'cat /sys/devices/system/node/online "
 		    "/sys/devices/system/node/node0/cpulist; ls /sys/block; "
 		    "readlink -f /sys/block/vda; cat /sys/block/vda/queue/rotational "
 		    "/sys/dev/block/254:0/dev; ls /sys/devices/system/cpu/cpu2/node0/ | grep -c \"^cpu[0-9]\"'");
