@@ -9,15 +9,22 @@
  * never interrupted by the program's own handlers: those run when it next
  * has the turn.
  *
- * Stacks.  The kernel's alternate stack is the one the program installed
- * (Go checks that its handlers run on it), or, while it has none, a small
- * entry stack of the shim's, reported to the program as disabled.  The
- * SIGSYS handler (SA_ONSTACK) is entered there, on whatever alternate stack
- * is current, and moves at once to the thread's work stack (shim_sigsys_entry
+ * Stacks.  Each thread has one stack region of the shim's (entry below,
+ * work above).  While the program runs, the kernel's alternate stack is the
+ * one the program installed (Go checks that its handlers run on it), or,
+ * while it has none, the shim's whole region, reported to the program as
+ * disabled, with SS_AUTODISARM.  The SIGSYS handler (SA_ONSTACK) is
+ * entered on whatever alternate stack is current.  On the shim's region,
+ * the kernel disarms it for the length of the trap; on the program's, the
+ * handler moves at once to the top of the work part (shim_sigsys_entry
  * below), so a few kilobytes of the program's stack hold only the kernel's
- * frame.  The work stack is never the kernel's alternate stack, so a
- * sigaltstack call made in a trap takes effect at once; the frame's uc_stack,
- * which rt_sigreturn restores, is rewritten to match.
+ * frame, and disables the alternate stack itself.  Either way, while the
+ * shim works the kernel has no alternate stack, and a trap nested in a trap
+ * (the shim's own libc in a static program, libunwind) gets its frame below
+ * the live ones on the current stack, never at the top of an alternate
+ * stack over the outer trap's frame; rt_sigreturn restores the frame's
+ * uc_stack.  A sigaltstack call made in a trap is applied by rewriting that
+ * uc_stack.
  *
  * Async-signal-safe only; no allocation except mmap; gate syscalls only.
  */
@@ -45,8 +52,9 @@
 #ifndef SYS_USER_DISPATCH
 #define SYS_USER_DISPATCH 2 /* si_code of a SUD SIGSYS */
 #endif
-#define ENTRY_SIZE (64 * 1024)  /* kernel frames; program handlers while it has no alt stack */
-#define WORK_SIZE (128 * 1024)  /* the shim's own work inside a trap */
+#define ENTRY_SIZE (64 * 1024)  /* depth below the work part: traps nested deeply */
+#define WORK_SIZE (128 * 1024)  /* the shim's own work inside a trap, kernel frames at its top */
+#define REGION_SIZE (ENTRY_SIZE + WORK_SIZE)
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif
@@ -73,20 +81,34 @@ static struct ksigaction prog_segv; /* SIGSEGV: chained after rdtsc */
 void shim_on_sigsys(int sig, siginfo_t *si, void *ucv) __attribute__((used, visibility("hidden")));
 void shim_sigsys_entry(int sig, siginfo_t *si, void *ucv);
 
-/* Where shim_sigsys_entry moves a handler entered at sp: 0 to stay (already
- * on the work stack: a trap nested in a trap); below the interrupted code
- * when that was the shim on its work stack (libunwind's calls); else at
- * work_next (the top, or below the frames of a trap running the program's
- * handlers: shim_run_handlers). */
-uintptr_t shim_work_sp(uintptr_t sp, const ucontext_t *uc) __attribute__((used, visibility("hidden")));
-uintptr_t shim_work_sp(uintptr_t sp, const ucontext_t *uc)
+static bool on_region(uintptr_t sp)
 {
-	uintptr_t lo = (uintptr_t)shim_self.stacks + ENTRY_SIZE, hi = lo + WORK_SIZE;
-	if (!shim_self.stacks || (sp >= lo && sp < hi))
+	return shim_self.stacks && sp - (uintptr_t)shim_self.stacks < REGION_SIZE;
+}
+
+/* Where shim_sigsys_entry moves a handler entered at sp: 0 to stay (on the
+ * shim's region already: the kernel put the frame there, below any live
+ * one); else, entered on the program's alternate stack, at work_next (the
+ * top of the work part, or below the frames of a trap running the
+ * program's handlers: shim_run_handlers). */
+uintptr_t shim_work_sp(uintptr_t sp) __attribute__((used, visibility("hidden")));
+uintptr_t shim_work_sp(uintptr_t sp)
+{
+	if (!shim_self.stacks || on_region(sp))
 		return 0;
-	uintptr_t isp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-	uintptr_t top = isp > lo + 4096 && isp <= hi ? isp - 256 : shim_self.work_next;
-	return top & ~(uintptr_t)15;
+	return shim_self.work_next & ~(uintptr_t)15;
+}
+
+/* Entered on the program's alternate stack and moved off it: until this
+ * trap's rt_sigreturn the kernel has no alternate stack, as the shim's
+ * region's SS_AUTODISARM gives a trap entered there, so that a nested trap
+ * stacks below us. */
+static void altstack_off(const ucontext_t *uc)
+{
+	if (!shim_self.stacks || on_region((uintptr_t)uc))
+		return;
+	stack_t ss = { .ss_flags = SS_DISABLE };
+	sys2(SYS_sigaltstack, &ss, NULL);
 }
 
 /* The SIGSYS handler: shim_on_sigsys on the work stack.  Entered as if
@@ -97,7 +119,7 @@ __asm__(".text\n"
 	"shim_sigsys_entry:\n"
 	" push %rbp\n mov %rsp, %rbp\n"
 	" push %rdi\n push %rsi\n push %rdx\n sub $8, %rsp\n"
-	" mov %rbp, %rdi\n mov %rdx, %rsi\n"
+	" mov %rbp, %rdi\n"
 	" call shim_work_sp\n"
 	" mov -8(%rbp), %rdi\n mov -16(%rbp), %rsi\n mov -24(%rbp), %rdx\n"
 	" test %rax, %rax\n jz 1f\n mov %rax, %rsp\n"
@@ -294,7 +316,7 @@ int shim_signals_install_tp(void)
 
 void *shim_stacks_map(void)
 {
-	long p = sys6(SYS_mmap, 0, ENTRY_SIZE + WORK_SIZE, PROT_READ | PROT_WRITE,
+	long p = sys6(SYS_mmap, 0, REGION_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	return p < 0 && p > -4096 ? NULL : (void *)p;
 }
@@ -306,8 +328,8 @@ int shim_sud_arm(void *stacks)
 	if (!stacks && !(stacks = shim_stacks_map()))
 		return -ENOMEM;
 	shim_self.stacks = stacks;
-	shim_self.work_next = (uintptr_t)stacks + ENTRY_SIZE + WORK_SIZE;
-	stack_t ss = { .ss_sp = stacks, .ss_size = ENTRY_SIZE };
+	shim_self.work_next = (uintptr_t)stacks + REGION_SIZE;
+	stack_t ss = { .ss_sp = stacks, .ss_size = REGION_SIZE, .ss_flags = SS_AUTODISARM };
 	long r = sys2(SYS_sigaltstack, &ss, NULL);
 	if (r < 0)
 		return (int)r;
@@ -396,6 +418,7 @@ void shim_on_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved = errno;
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
+	altstack_off(uc);
 	if (si->si_code != SYS_USER_DISPATCH) {
 		/* sent by the supervisor's watchdog: say where this thread is */
 		static char bt[SIM_PAYLOAD_MAX];
@@ -440,46 +463,50 @@ static bool ss_enabled(const stack_t *ss)
 }
 
 /* What the kernel's alternate stack is while the program runs: the
- * program's, or the entry stack while it has none. */
+ * program's, or the shim's region while it has none. */
 static void ss_wish(stack_t *ss)
 {
 	if (ss_enabled(&shim_self.prog_ss))
 		*ss = shim_self.prog_ss;
 	else
-		*ss = (stack_t){ .ss_sp = shim_self.stacks, .ss_size = ENTRY_SIZE };
+		*ss = (stack_t){ .ss_sp = shim_self.stacks, .ss_size = REGION_SIZE,
+				 .ss_flags = SS_AUTODISARM };
 }
 
-/* A trap whose frame lies on the kernel's alternate stack, while the shim
- * works below it: a signal the kernel delivers now (a program handler in
- * shim_run_handlers, a trap of libunwind's) would start at the top of that
- * stack, over the live frame.  Until unguard, the alternate stack ends
- * below the frame, where the kernel would have put a nested signal. */
+/* A trap about to let the kernel deliver the program's signals (a program
+ * handler in shim_run_handlers) or to trap again (libunwind's calls): the
+ * kernel's alternate stack becomes the program's own again, and where the
+ * trap's live frame lies on it, it ends below that frame, where the kernel
+ * would have put a nested signal (disabled when too little is left: then a
+ * handler runs below the shim's frames).  unguard puts back what the trap
+ * had. */
 static void guard(struct ss_guard *g, const ucontext_t *uc)
 {
 	g->on = false;
 	g->gen = shim_self.ss_gen;
-	if (!uc || sys2(SYS_sigaltstack, NULL, &g->saved) < 0 || !ss_enabled(&g->saved))
+	if (!uc || sys2(SYS_sigaltstack, NULL, &g->saved) < 0)
 		return;
-	uintptr_t lo = (uintptr_t)g->saved.ss_sp, frame = (uintptr_t)uc - 8;
-	if (frame < lo || frame >= lo + g->saved.ss_size)
-		return;
-	stack_t below = { .ss_sp = g->saved.ss_sp, .ss_size = frame - lo,
-			  .ss_flags = g->saved.ss_flags & SS_AUTODISARM };
-	if (below.ss_size < 2048) /* MINSIGSTKSZ */
-		below = (stack_t){ .ss_flags = SS_DISABLE }; /* then on the work stack */
-	g->on = sys2(SYS_sigaltstack, &below, NULL) == 0;
+	stack_t want;
+	ss_wish(&want);
+	uintptr_t lo = (uintptr_t)want.ss_sp, frame = (uintptr_t)uc - 8;
+	want.ss_flags &= SS_AUTODISARM;
+	if (frame >= lo && frame < lo + want.ss_size) {
+		want.ss_size = frame - lo;
+		if (want.ss_size < 2048) /* MINSIGSTKSZ */
+			want = (stack_t){ .ss_flags = SS_DISABLE };
+	}
+	g->on = sys2(SYS_sigaltstack, &want, NULL) == 0;
 }
 
 static void unguard(struct ss_guard *g)
 {
-	if (shim_self.ss_gen != g->gen) { /* the program changed it meanwhile */
-		stack_t ss;
-		ss_wish(&ss);
-		sys2(SYS_sigaltstack, &ss, NULL);
-	} else if (g->on) {
+	if (!g->on)
+		return;
+	if (ss_enabled(&g->saved))
 		g->saved.ss_flags &= SS_AUTODISARM;
-		sys2(SYS_sigaltstack, &g->saved, NULL);
-	}
+	else
+		g->saved = (stack_t){ .ss_flags = SS_DISABLE };
+	sys2(SYS_sigaltstack, &g->saved, NULL);
 }
 
 long shim_run_handlers(const uint64_t *mask)
@@ -498,9 +525,8 @@ long shim_run_handlers(const uint64_t *mask)
 
 /* sigaltstack as the kernel would answer it, about the program's own
  * stack: SS_ONSTACK when the trapped code runs on it, EPERM for a change
- * made there.  The change reaches the kernel at once (the shim works on a
- * stack that is never the alternate one) and survives the trap's
- * rt_sigreturn (shim_on_sigsys). */
+ * made there.  A change made in a trap reaches the kernel through the
+ * trap's rt_sigreturn (shim_on_sigsys rewrites uc_stack). */
 long shim_sigaltstack(struct sim_call *c)
 {
 	const stack_t *ssp = (const stack_t *)c->a[0];
@@ -535,6 +561,16 @@ long shim_sigaltstack(struct sim_call *c)
 		ss = (stack_t){ .ss_flags = ss.ss_flags };
 	else
 		ss.ss_flags &= SS_AUTODISARM;
+	if (c->uc) {
+		/* in a trap: the kernel has no alternate stack until the trap's
+		 * rt_sigreturn, which sets the one shim_on_sigsys writes into
+		 * uc_stack; the kernel's own size check, here */
+		if (ss_enabled(&ss) && ss.ss_size < 2048) /* the kernel's MINSIGSTKSZ */
+			return -ENOMEM;
+		shim_self.prog_ss = ss;
+		shim_self.ss_gen++;
+		return 0;
+	}
 	stack_t k;
 	shim_self.prog_ss = ss;
 	ss_wish(&k);

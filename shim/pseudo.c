@@ -133,11 +133,20 @@ static void kv(struct out *o, const char *key, unsigned long long kb, int w)
 
 /* ---- facts ---- */
 
-static void gen_cpulist(struct out *o);
-
 static int ncpu(void)
 {
 	return shim_proc.cfg.ncpu > 0 ? shim_proc.cfg.ncpu : 1;
+}
+
+/* "0-3\n", or "0\n" for one CPU (as supervisor/sysfs.c's cpu lists) */
+static void gen_cpulist(struct out *o)
+{
+	puts_(o, "0");
+	if (ncpu() > 1) {
+		puts_(o, "-");
+		putd(o, ncpu() - 1);
+	}
+	putc_(o, '\n');
 }
 
 static int64_t uptime_ns(void)

@@ -250,7 +250,7 @@ int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 		/* in the run's namespace; on the run dir's own path, which each
 		 * node's namespace binds (with its submounts) at the view */
 		if (mount("simsup-sys", T.root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "mode=0755,size=1m") < 0)
+			  "mode=0755,size=32m") < 0)
 			T.err = errno;
 	}
 	cpus(&T);

@@ -160,14 +160,12 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 	if (in_call)
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
 			"time, blocked in the kernel in %s: simsup passed that call to the kernel, "
-			"where it waits for something no simulated thread can do while it holds the turn
-",
+			"where it waits for something no simulated thread can do while it holds the turn\n",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9, call);
 	else
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
 			"time without making a call simsup sees (a busy loop? a thread that spins waiting "
-			"for another one cannot progress: docs/threads-and-signals.md)
-",
+			"for another one cannot progress: docs/threads-and-signals.md)\n",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9);
 	/* ask its shim for a backtrace (SIGSYS not from dispatch), of this
 	 * thread: another one is parked inside a trap */
