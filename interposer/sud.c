@@ -68,7 +68,6 @@ struct ksigaction {
 
 struct ss_guard {
 	stack_t saved;
-	unsigned gen;
 	bool on;
 };
 static void guard(struct ss_guard *g, const ucontext_t *uc);
@@ -422,10 +421,7 @@ void shim_on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (si->si_code != SYS_USER_DISPATCH) {
 		/* sent by the supervisor's watchdog: say where this thread is */
 		static char bt[SIM_PAYLOAD_MAX];
-		struct ss_guard gd;
-		guard(&gd, uc);
-		shim_backtrace(uc, bt, sizeof bt);
-		unguard(&gd);
+		shim_backtrace(uc, bt, sizeof bt); /* its traps stack below us */
 		shim_note(bt);
 		errno = saved;
 		return;
@@ -473,21 +469,19 @@ static void ss_wish(stack_t *ss)
 				 .ss_flags = SS_AUTODISARM };
 }
 
-/* A trap about to let the kernel deliver the program's signals (a program
- * handler in shim_run_handlers) or to trap again (libunwind's calls): the
- * kernel's alternate stack becomes the program's own again, and where the
- * trap's live frame lies on it, it ends below that frame, where the kernel
- * would have put a nested signal (disabled when too little is left: then a
- * handler runs below the shim's frames).  unguard puts back what the trap
- * had. */
+/* A trap about to let the kernel deliver the program's signals (its
+ * handlers, in shim_run_handlers), when the program has an alternate stack
+ * of its own: the kernel's becomes the program's again, and where the
+ * trap's frame lies on it, it ends below that frame, where the kernel would
+ * have put a nested signal (disabled when too little is left: then a
+ * handler runs below the shim's frames, as it does when the program has no
+ * alternate stack).  unguard puts back what the trap had. */
 static void guard(struct ss_guard *g, const ucontext_t *uc)
 {
 	g->on = false;
-	g->gen = shim_self.ss_gen;
-	if (!uc || sys2(SYS_sigaltstack, NULL, &g->saved) < 0)
+	if (!uc || !ss_enabled(&shim_self.prog_ss) || sys2(SYS_sigaltstack, NULL, &g->saved) < 0)
 		return;
-	stack_t want;
-	ss_wish(&want);
+	stack_t want = shim_self.prog_ss;
 	uintptr_t lo = (uintptr_t)want.ss_sp, frame = (uintptr_t)uc - 8;
 	want.ss_flags &= SS_AUTODISARM;
 	if (frame >= lo && frame < lo + want.ss_size) {
@@ -514,8 +508,7 @@ long shim_run_handlers(const uint64_t *mask)
 	struct ss_guard g;
 	guard(&g, shim_self.uc);
 	uintptr_t next = shim_self.work_next, here = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t lo = (uintptr_t)shim_self.stacks + ENTRY_SIZE;
-	if (here > lo + 4096 && here < lo + WORK_SIZE)
+	if (on_region(here))
 		shim_self.work_next = here - 512; /* the program's traps start below us */
 	long r = sys2(SYS_rt_sigsuspend, mask, 8);
 	shim_self.work_next = next;
