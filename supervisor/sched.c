@@ -455,10 +455,10 @@ bool sup_try_wait(struct sup_run *R, struct sup_thread *w)
 	return false;
 }
 
-static struct sup_proc *proc_by_pid(struct sup_run *R, pid_t pid)
+struct sup_proc *sup_proc_by_pid(struct sup_run *R, pid_t pid)
 {
 	for (int i = 0; i < R->nprocs; i++)
-		if (R->procs[i]->pid == pid)
+		if (pid > 0 && R->procs[i]->pid == pid && !R->procs[i]->reaped)
 			return R->procs[i];
 	return NULL;
 }
@@ -471,7 +471,7 @@ void sup_reap(struct sup_run *R)
 		siginfo_t si = { 0 };
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
 			return;
-		struct sup_proc *p = proc_by_pid(R, si.si_pid);
+		struct sup_proc *p = sup_proc_by_pid(R, si.si_pid);
 		if (!p)
 			continue;
 		p->reaped = true;

@@ -216,6 +216,9 @@ struct sup_thread *sup_thread_new(struct sup_run *R, struct sup_proc *p, int soc
 struct sup_proc *sup_proc_new(struct sup_run *R, int node, struct sup_proc *parent);
 /* The live process of a node with a virtual pid, or NULL. */
 struct sup_proc *sup_find_proc(struct sup_run *R, int node, int64_t vpid);
+/* The process whose real pid is pid, or NULL.  Only processes not yet
+ * reaped: the host may have given a reaped one's pid to anything since. */
+struct sup_proc *sup_proc_by_pid(struct sup_run *R, pid_t pid);
 uint64_t sup_rand(struct sup_run *R);
 uint64_t sup_rand_next(uint64_t s[4]);
 void sup_rand_seed(uint64_t *s, uint64_t seed);

@@ -519,14 +519,13 @@ static void on_fork(struct sup_run *R, struct sup_thread *t, struct msg *m)
  * shim clones with CLONE_PARENT, so a real new child is one.  Anything else
  * would later be signalled and killed as if it were simulated: a host
  * process, or (cut to pid_t) 0 or -1, a whole process group or every
- * process the supervisor may signal. */
+ * process the supervisor may signal.  The pid of a process the supervisor
+ * reaped is free again: a long run wraps the host's pids (pid_max is 32768
+ * on many machines). */
 static bool new_child(struct sup_run *R, int64_t pid)
 {
-	if (pid <= 0 || pid > INT32_MAX)
+	if (pid <= 0 || pid > INT32_MAX || sup_proc_by_pid(R, (pid_t)pid))
 		return false;
-	for (int i = 0; i < R->nprocs; i++)
-		if (R->procs[i]->pid == pid)
-			return false;
 	siginfo_t si;
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
 }
@@ -740,11 +739,12 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_PID: {
 			int64_t ret = -ESRCH;
-			for (int i = 0; i < R->nprocs; i++) {
-				struct sup_proc *q = R->procs[i];
-				if (a[0] == 0 && q->pid == a[1] && q->pid > 0)
-					ret = q->vpid;
-				else if (a[0] == 1 && q->node == t->proc->node && q->vpid == a[1] && q->pid > 0)
+			struct sup_proc *q = a[1] > 0 && a[1] <= INT32_MAX ? sup_proc_by_pid(R, (pid_t)a[1]) : NULL;
+			if (a[0] == 0 && q)
+				ret = q->vpid;
+			for (int i = 0; a[0] == 1 && i < R->nprocs; i++) {
+				q = R->procs[i];
+				if (q->node == t->proc->node && q->vpid == a[1] && q->pid > 0 && !q->reaped)
 					ret = q->pid;
 			}
 			reply(R, t, ret, NULL);
