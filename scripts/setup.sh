@@ -12,8 +12,9 @@ BUILD_PKGS="gcc libc6-dev pkg-config meson ninja-build libseccomp-dev libunwind-
 TEST_PKGS="libcriterion-dev python3 procps netcat-openbsd redis-server redis-tools redis-sentinel memcached nginx-light curl postgresql-15 haproxy sqlite3 tshark libxml2-utils busybox-static musl-tools golang-go lighttpd unbound bind9-dnsutils"
 # The parsers' libFuzzer targets (tests/fuzz): clang and its libFuzzer runtime.
 TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
-# Go servers unmodified (issue 15): etcd 3.4 and its client (tests/realworld/test_etcd.c).
-TEST_PKGS="$TEST_PKGS etcd-server etcd-client"
+# Go servers unmodified (issue 15): etcd 3.4 and its client, nats-server 2.9
+# (tests/realworld/test_etcd.c, test_nats.c).
+TEST_PKGS="$TEST_PKGS etcd-server etcd-client nats-server"
 
 pkgs=$BUILD_PKGS
 [ "${1:-}" = test ] && pkgs="$BUILD_PKGS $TEST_PKGS"
