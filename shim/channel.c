@@ -130,6 +130,8 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	shim_proc.next_event = rep->next_event;
 	shim_proc.rt_offset = rep->rt_offset;
 	shim_proc.disk_ops = rep->disk_ops;
+	if (shim_proc.ntkill)
+		shim_tkill_take(); /* before the mask goes back: delivered here */
 	if (hold && shim_self.in_vdso_tp) {
 		/* a static program's clock read (vdso.c): the mask goes back
 		 * once its thread pointer is, so that a handler that runs

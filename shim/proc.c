@@ -65,6 +65,7 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 		shim_self.sock = sv[1];
 		close_inherited_channels(sv[1]);
 		shim_probe_forget();
+		shim_proc.ntkill = 0; /* the parent's threads' */
 		/* a fork does not inherit it; a supervisor killed before it is
 		 * set shows as a new parent */
 		sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);

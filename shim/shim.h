@@ -114,6 +114,7 @@ extern SHIM_TLS struct shim_thread shim_self;
 /* Per-process state.  Written only by the thread that holds the turn (one
  * thread at a time makes this safe without locks), or before any second
  * thread exists. */
+#define SHIM_TKILL_MAX 64
 struct shim_proc {
 	bool active;          /* running under simsup (set once, at init) */
 	struct sim_config cfg;
@@ -126,6 +127,10 @@ struct shim_proc {
 	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
 	const char *static_path; /* its absolute path (/proc/self/exe names the shim) */
 	bool has_signalfd;    /* a signalfd is or was open here: waits are imprecise (block.c) */
+	/* tgkill/tkill to another thread of this process, left for that
+	 * thread to queue to itself (signal.c) */
+	struct shim_tkill { int tid; int sig; } tkill[SHIM_TKILL_MAX];
+	int ntkill;
 };
 extern struct shim_proc shim_proc;
 
@@ -262,6 +267,10 @@ long shim_wait(struct sim_call *c);
 long shim_futex(struct sim_call *c);
 /* shim/signal.c: kill/tgkill/tkill/rt_[tg]sigqueueinfo with virtual ids */
 long shim_kill(struct sim_call *c);
+/* Queues to this thread the tgkills other threads of the process left for
+ * it (called with every reply: the thread holds the turn). */
+void shim_tkill_take(void);
+void shim_tkill_drop(void);           /* this thread ends: what was left for it goes */
 void shim_thread_started(unsigned long flags, int *ptid, int vtid, long real_tid);
 /* shim/timer.c: alarm, [gs]etitimer, timer_*, timerfd_* in virtual time */
 long shim_timer_call(struct sim_call *c);

@@ -180,7 +180,56 @@ static long to_thread(long pid, long tid, int sig, const siginfo_t *info)
 		return 0;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return sys2(SYS_kill, rep.a[0], sig);
+	if (!info && rep.a[1] && shim_proc.ntkill < SHIM_TKILL_MAX) {
+		/* tgkill: left for the target to queue to itself (the
+		 * supervisor has woken it if it waits) */
+		shim_proc.tkill[shim_proc.ntkill++] = (struct shim_tkill){ (int)rep.a[1], sig };
+		return 0;
+	}
 	return queue_real(rep.a[0], rep.a[1], sig, &si);
+}
+
+/*
+ * tgkill from one thread to another of the same process (pthread_kill,
+ * pthread_cancel).  The kernel gives such a signal si_code SI_TKILL and
+ * the sender's pid, and glibc's cancellation handler acts only on a
+ * SIGCANCEL with SI_TKILL whose si_pid is getpid(): anything else it drops,
+ * and a thread cancelled in a blocking read, poll or sleep waited for ever.
+ * A process may queue SI_TKILL only to the calling thread itself, and a
+ * real tgkill would carry the real pid.  So the sender leaves the signal
+ * in shim_proc.tkill, the supervisor wakes the target if it waits (as for
+ * any signal), and the target queues it to itself with its reply, before
+ * it looks at what is pending: with SI_TKILL and the virtual pid, as the
+ * kernel would have.  The turn is the target's then, as it would be when
+ * the kernel delivered it.  The table is the process's and written only by
+ * the thread that holds the turn; when it is full a signal goes as before
+ * (SI_QUEUE, queued by the sender).
+ */
+void shim_tkill_take(void)
+{
+	long tid = sys0(SYS_gettid);
+	int k = 0;
+	for (int i = 0; i < shim_proc.ntkill; i++) {
+		struct shim_tkill e = shim_proc.tkill[i];
+		if (e.tid != tid) {
+			shim_proc.tkill[k++] = e;
+			continue;
+		}
+		siginfo_t si;
+		own_siginfo(&si, e.sig, SI_TKILL);
+		queue_real(sys0(SYS_getpid), tid, e.sig, &si);
+	}
+	shim_proc.ntkill = k;
+}
+
+void shim_tkill_drop(void)
+{
+	long tid = sys0(SYS_gettid);
+	int k = 0;
+	for (int i = 0; i < shim_proc.ntkill; i++)
+		if (shim_proc.tkill[i].tid != tid)
+			shim_proc.tkill[k++] = shim_proc.tkill[i];
+	shim_proc.ntkill = k;
 }
 
 /* kill(pid <= 0) (a process group, or everyone) and SIGKILL: the

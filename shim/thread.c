@@ -217,6 +217,7 @@ _Noreturn void shim_thread_exit(int status)
 		 * glibc then unmaps a freed stack block at once) */
 		rseq_unregister();
 		shim_probe_close();
+		shim_tkill_drop();
 		shim_fd_disown(sock);
 		shim_request(&rq, NULL, -1, NULL);
 		sys1(SYS_close, sock);

@@ -251,3 +251,28 @@ Test(compat_programs, signal_interrupts_a_blocking_waitpid)
 	run_free(&r);
 	free(h);
 }
+
+/* pthread_cancel of a thread blocked in read, poll, nanosleep, accept or a
+ * condition variable, or running with asynchronous cancellation: glibc's
+ * SIGCANCEL reached the other thread as SI_QUEUE, its handler dropped it,
+ * and pthread_join deadlocked (or spun for ever).  A handler of a
+ * pthread_kill from another thread sees SI_TKILL and getpid(), as natively,
+ * and setgid in a process with a thread blocked in a read returns (glibc's
+ * SIGSETXID round of every thread deadlocked the same way).
+ * Three seeds each: three interleavings of the two threads. */
+Test(compat_programs, pthread_cancel_ends_a_thread_blocked_in_a_call, .timeout = 120)
+{
+	static const char *kinds[] = { "read", "poll", "sleep", "accept", "cond", "async", "kill", "setxid" };
+	char *h = helper("cancel");
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		for (int seed = 1; seed <= 3; seed++) {
+			struct run r;
+			run_sim(&r, "simsup --seed %d --watchdog 20s -- %s %s", seed, h, kinds[i]);
+			cr_assert_eq(r.status, 0, "%s, seed %d:\n%s\n%s", kinds[i], seed, r.out, r.err);
+			char want[64];
+			snprintf(want, sizeof want, "p0 | %s ok", kinds[i]);
+			cr_expect(strstr(r.out, want), "%s, seed %d: %s", kinds[i], seed, r.out);
+			run_free(&r);
+		}
+	free(h);
+}
