@@ -15,6 +15,8 @@ TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
 # Go servers unmodified (issue 15): etcd 3.4 and its client, nats-server 2.9
 # (tests/realworld/test_etcd.c, test_nats.c).
 TEST_PKGS="$TEST_PKGS etcd-server etcd-client nats-server"
+# A JVM server (tests/realworld/test_zookeeper.c): ZooKeeper 3.8 on OpenJDK 17.
+TEST_PKGS="$TEST_PKGS zookeeper"
 
 pkgs=$BUILD_PKGS
 [ "${1:-}" = test ] && pkgs="$BUILD_PKGS $TEST_PKGS"

@@ -2,7 +2,7 @@
 # zk-check.sh SECONDS IP...: waits until every server answers `srvr` in the
 # ensemble, creates a znode through the first, waits SECONDS (the faults
 # happen), waits for the ensemble again and reads the znode through the
-# last server.  The workload of the manual check in docs/compatibility.md.
+# last server.  The workload of tests/realworld/test_zookeeper.c.
 set -u
 wait=$1
 shift

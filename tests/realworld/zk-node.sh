@@ -1,8 +1,7 @@
 #!/bin/sh
 # zk-node.sh — one unmodified ZooKeeper 3.8 server (Debian's zookeeper, a JVM)
 # as server I+1 of an ensemble of every server simsup made (SIMSUP_SERVERS),
-# with its data in the node's storage dir.  Not run by the test suite (a
-# run takes minutes of wall time): the manual check in docs/compatibility.md.
+# with its data in the node's storage dir (tests/realworld/test_zookeeper.c).
 set -eu
 i=1
 {
