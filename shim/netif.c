@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 
 #include "netif.h"
+#include "simsup/netif.h"
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
@@ -39,7 +40,7 @@ int shim_netif_get(int index, struct shim_netif *out)
 		strcpy(out->name, "lo");
 		out->flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP;
 		out->type = ARPHRD_LOOPBACK;
-		out->mtu = 65536;
+		out->mtu = SIM_NETIF_LO_MTU;
 		out->ip = 0x7f000001;
 		out->prefix = 8;
 		out->scope = RT_SCOPE_HOST_;
@@ -51,16 +52,13 @@ int shim_netif_get(int index, struct shim_netif *out)
 		strcpy(out->name, "eth0");
 		out->flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST | IFF_LOWER_UP;
 		out->type = ARPHRD_ETHER;
-		out->mtu = 1500;
+		out->mtu = SIM_NETIF_ETH_MTU;
 		out->ip = ip;
 		out->prefix = 8; /* the simulated network is 10.0.0.0/8 (docs/network.md) */
 		out->brd = (ip & 0xff000000u) | 0x00ffffffu;
 		out->scope = 0; /* RT_SCOPE_UNIVERSE */
 		out->oper = 6;  /* IF_OPER_UP */
-		/* a locally administered MAC made of the address: 02:00:a.b.c.d */
-		out->mac[0] = 0x02;
-		for (int i = 0; i < 4; i++)
-			out->mac[2 + i] = (uint8_t)(ip >> (24 - 8 * i));
+		sim_netif_mac(ip, out->mac);
 		memset(out->brdmac, 0xff, 6);
 		return 0;
 	}
@@ -164,7 +162,7 @@ bool shim_netif_ioctl(struct sim_call *c, long *ret)
 	case SIOCGIFNETMASK: put_in(&r->ifr_netmask, f.prefix ? ~0u << (32 - f.prefix) : 0); break;
 	case SIOCGIFMETRIC: r->ifr_metric = 0; break;
 	case SIOCGIFMTU: r->ifr_mtu = f.mtu; break;
-	case SIOCGIFTXQLEN: r->ifr_qlen = 1000; break;
+	case SIOCGIFTXQLEN: r->ifr_qlen = SIM_NETIF_TXQLEN; break;
 	case SIOCGIFHWADDR:
 		memset(&r->ifr_hwaddr, 0, sizeof r->ifr_hwaddr);
 		r->ifr_hwaddr.sa_family = (sa_family_t)f.type;

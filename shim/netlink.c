@@ -34,6 +34,7 @@
 
 #include "net.h"
 #include "netif.h"
+#include "simsup/netif.h"
 
 #define NL_DGRAM_MAX 3776 /* Linux's NLMSG_GOODSIZE on 4 KiB pages: where a dump splits */
 
@@ -234,7 +235,7 @@ static long put_link(const struct shim_vsock *v, int fd, const struct nlmsghdr *
 				 .ifi_index = f.index, .ifi_flags = f.flags };
 	msg_start(v, RTM_NEWLINK, flags, rq->nlmsg_seq, &ifi, sizeof ifi);
 	attr_str(IFLA_IFNAME, f.name);
-	attr_u32(IFLA_TXQLEN, 1000);
+	attr_u32(IFLA_TXQLEN, SIM_NETIF_TXQLEN);
 	attr_u8(IFLA_OPERSTATE, (uint8_t)f.oper);
 	attr_u8(IFLA_LINKMODE, 0);
 	attr_u32(IFLA_MTU, (uint32_t)f.mtu);

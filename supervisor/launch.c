@@ -371,6 +371,16 @@ static void scratch_enter(struct sup_run *R, int node, const struct named *nm)
 		}
 		close(fd[k]);
 	}
+	if (sup_sysfs_has_net(R)) { /* the node's own eth0 address in /sys/class/net */
+		char mac[4096], at[4096];
+		sup_sysfs_node_mac_path(R, node, true, mac, sizeof mac);
+		sup_sysfs_mac_target(R, at, sizeof at);
+		if (mount(mac, at, NULL, MS_BIND, NULL) < 0) {
+			dprintf(2, "simsup: cannot give the node its address in /sys/class/net: %s\n",
+				strerror(errno));
+			_exit(127);
+		}
+	}
 }
 
 /* The environment of a simulated process: simsup's own, minus anything of
@@ -654,6 +664,11 @@ int sup_launch(struct sup_run *R, int node, char *err, size_t errlen)
 	if (R->view_dir) {
 		if (scratch_boot(R, node, err, errlen) < 0)
 			return -1;
+		char mac[4096];
+		if (sup_sysfs_has_net(R) && sup_sysfs_node_mac(R, node, mac, sizeof mac) < 0) {
+			snprintf(err, errlen, "cannot write %s: %s", mac, strerror(errno));
+			return -1;
+		}
 		for (int i = 0; i < argc; i++)
 			name_words(&nm, argv[i]);
 		name_word(&nm, workload ? "/bin/sh" : R->prog, strlen(workload ? "/bin/sh" : R->prog));

@@ -341,6 +341,13 @@ void sup_timers_free(struct sup_run *R);
 int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen);
 /* once every process is gone: unmounts it, so the run dir can be removed */
 void sup_sysfs_end(struct sup_run *R);
+/* /sys/class/net exists in a private view only; there, each node's mount
+ * namespace binds the file sup_sysfs_node_mac writes (its eth0 address,
+ * at PATH) over sup_sysfs_mac_target */
+bool sup_sysfs_has_net(const struct sup_run *R);
+int sup_sysfs_node_mac(const struct sup_run *R, int node, char *path, size_t len);
+void sup_sysfs_node_mac_path(const struct sup_run *R, int node, bool view, char *path, size_t len);
+void sup_sysfs_mac_target(const struct sup_run *R, char *path, size_t len);
 
 /* launch.c */
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);

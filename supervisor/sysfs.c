@@ -10,7 +10,8 @@
  * the host: --cpus CPUs (1 by default) of one core each in one package (as
  * /proc/cpuinfo says), their caches, one NUMA node with all the memory,
  * one virtual disk (vda), and the kernel settings servers read at start
- * (transparent huge pages, the clock source).  A real directory tree, so
+ * (transparent huge pages, the clock source), and in a private view the
+ * network devices lo and eth0 as netlink describes them.  A real directory tree, so
  * that listings, stat, readlink of its symlinks and openat relative to its
  * directories all work as on sysfs.  Anything not in it does not exist,
  * and the shim says so by name.
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "simsup/netif.h"
 #include "sup.h"
 
 #define MEM_KB (8ULL << 20)       /* as shim/pseudo.c: 8 GiB */
@@ -230,10 +232,97 @@ static void disk(struct tree *T)
 	link_to(T, "dev/block/254:0", "../../devices/virtual/block/vda");
 }
 
+/* Is the run in a private view (root: its own mount namespace)? */
+static bool private_view(const struct sup_run *R)
+{
+	return R->view_dir && strcmp(R->view_dir, R->run_dir);
+}
+
+/*
+ * /sys/class/net: lo and eth0 with what netlink and the interface ioctls
+ * say of them (shim/netif.c, include/simsup/netif.h).  The kernel's "flags"
+ * file has the device's own flags, without the state bits (RUNNING,
+ * LOWER_UP) that SIOCGIFFLAGS and RTM_NEWLINK add.  eth0's address is each
+ * node's own: every node's mount namespace binds its own file over the one
+ * here (sup_sysfs_node_mac, launch.c), so without a private view there are
+ * no network devices at all rather than one node's address for all.
+ */
+static void net(struct tree *T)
+{
+	static const struct {
+		const char *name, *address, *broadcast, *operstate;
+		int index, type, mtu;
+		unsigned flags;
+	} dev[] = {
+		{ "lo", "00:00:00:00:00:00", "00:00:00:00:00:00", "unknown", 1, 772,
+		  SIM_NETIF_LO_MTU, 0x9 },   /* ARPHRD_LOOPBACK; UP|LOOPBACK */
+		{ "eth0", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "up", 2, 1,
+		  SIM_NETIF_ETH_MTU, 0x1003 }, /* ARPHRD_ETHER; UP|BROADCAST|MULTICAST */
+	};
+	for (size_t i = 0; i < sizeof dev / sizeof *dev; i++) {
+		char d[64], rel[128], target[64];
+		snprintf(d, sizeof d, "devices/virtual/net/%s", dev[i].name);
+#define P(leaf, ...) (snprintf(rel, sizeof rel, "%s/%s", d, leaf), put(T, rel, __VA_ARGS__))
+		P("address", "%s\n", dev[i].address);
+		P("broadcast", "%s\n", dev[i].broadcast);
+		P("addr_len", "6\n");
+		P("ifindex", "%d\n", dev[i].index);
+		P("iflink", "%d\n", dev[i].index);
+		P("type", "%d\n", dev[i].type);
+		P("mtu", "%d\n", dev[i].mtu);
+		P("flags", "0x%x\n", dev[i].flags);
+		P("operstate", "%s\n", dev[i].operstate);
+		P("carrier", "1\n");
+		P("dormant", "0\n");
+		P("tx_queue_len", "%d\n", SIM_NETIF_TXQLEN);
+		P("uevent", "INTERFACE=%s\nIFINDEX=%d\n", dev[i].name, dev[i].index);
+#undef P
+		snprintf(rel, sizeof rel, "class/net/%s", dev[i].name);
+		snprintf(target, sizeof target, "../../devices/virtual/net/%s", dev[i].name);
+		link_to(T, rel, target);
+	}
+}
+
+/* The file a node's namespace binds over eth0's address: the node's MAC,
+ * in its scratch dir (written at each boot: cheap, one line), under the
+ * run dir (view: false) or its view (true: the run dir itself may lie
+ * under the /tmp that the node's namespace replaces). */
+void sup_sysfs_node_mac_path(const struct sup_run *R, int node, bool view, char *path, size_t len)
+{
+	char nb[16];
+	snprintf(path, len, "%s/scratch/%s/eth0-address", view ? R->view_dir : R->run_dir,
+		 sup_node_name(R, node, nb, sizeof nb));
+}
+
+int sup_sysfs_node_mac(const struct sup_run *R, int node, char *path, size_t len)
+{
+	uint8_t mac[6];
+	sim_netif_mac(node >= 0 ? sup_server_ip(node) : sup_workload_ip(-1 - node), mac);
+	sup_sysfs_node_mac_path(R, node, false, path, len);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -1;
+	int r = dprintf(fd, "%02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
+			mac[4], mac[5]);
+	close(fd);
+	return r > 0 ? 0 : -1;
+}
+
+/* Where that file goes, as the node's programs see the tree. */
+void sup_sysfs_mac_target(const struct sup_run *R, char *path, size_t len)
+{
+	snprintf(path, len, "%s/sys/devices/virtual/net/eth0/address", R->view_dir);
+}
+
+bool sup_sysfs_has_net(const struct sup_run *R)
+{
+	return private_view(R);
+}
+
 void sup_sysfs_end(struct sup_run *R)
 {
 	char path[4096];
-	if (!R->view_dir || !strcmp(R->view_dir, R->run_dir))
+	if (!private_view(R))
 		return;
 	snprintf(path, sizeof path, "%s/sys", R->run_dir);
 	while (umount2(path, MNT_DETACH) == 0)
@@ -246,7 +335,7 @@ int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 	snprintf(T.root, sizeof T.root, "%s/sys", R->run_dir);
 	if (mkdir(T.root, 0755) < 0 && errno != EEXIST)
 		T.err = errno;
-	if (R->view_dir && strcmp(R->view_dir, R->run_dir)) {
+	if (private_view(R)) {
 		/* in the run's namespace; on the run dir's own path, which each
 		 * node's namespace binds (with its submounts) at the view */
 		if (mount("simsup-sys", T.root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -256,6 +345,8 @@ int sup_sysfs_build(struct sup_run *R, char *err, size_t errlen)
 	cpus(&T);
 	numa(&T);
 	disk(&T);
+	if (private_view(R))
+		net(&T);
 	/* the kernel settings servers read at start (redis, jemalloc) */
 	put(&T, "kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
 	put(&T, "kernel/mm/transparent_hugepage/defrag", "always defer defer+madvise [madvise] never\n");
