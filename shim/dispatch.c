@@ -58,13 +58,6 @@ static bool is_quiet(long nr)
 	return false;
 }
 
-static bool is_entropy_path(const char *p)
-{
-	return p && (!strcmp(p, "/dev/urandom") || !strcmp(p, "/dev/random"));
-}
-
-/* open/openat of an entropy device gives a /dev/null fd whose reads the
- * shim answers from the seeded stream. */
 static long open_call(struct sim_call *c)
 {
 	bool at = c->nr != SYS_open;
@@ -80,13 +73,8 @@ static long open_call(struct sim_call *c)
 		return pfd;
 	if (shim_proc_host_only(c->nr, path, &pfd)) /* (procdir.c) */
 		return pfd;
-	if (is_entropy_path(path)) {
-		int flags = (int)A(at ? 2 : 1);
-		long fd = sys4(SYS_openat, AT_FDCWD, "/dev/null", flags & ~O_CREAT, 0);
-		if (fd >= 0)
-			shim_fd_set_random((int)fd, true);
-		return fd;
-	}
+	if (shim_entropy_open(path, (int)A(at ? 2 : 1), &pfd)) /* reads seeded (random.c) */
+		return pfd;
 	if (shim_fifo_open(c, &pfd)) /* a named pipe would block in the kernel (fifo.c) */
 		return pfd;
 	long fd = pass(c);
@@ -314,6 +302,8 @@ static long dispatch(struct sim_call *c)
 	if (c->nr != SYS_open && c->nr != SYS_openat && shim_sys_call(c, &net_r))
 		return net_r; /* /sys paths (sysdir.c); opens in open_call */
 	if (shim_kwait_call(c, &net_r)) /* locks and IPC waits, without blocking (kwait.c) */
+		return net_r;
+	if (shim_entropy_call(c, &net_r)) /* /dev/urandom's stat, ioctls, writes (random.c) */
 		return net_r;
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));

@@ -115,6 +115,7 @@ static bool on_run_fs(uint64_t dev)
 
 static void same_times_stat(struct stat *st, int dirfd, const char *path, int flags)
 {
+	shim_devnode_stat(st); /* /dev/null & co.: the node's, not the host's (entropy.c) */
 	st->st_atim = st->st_mtim;
 	st->st_ctim = st->st_mtim;
 	if (on_run_fs(st->st_dev)) {
@@ -125,6 +126,7 @@ static void same_times_stat(struct stat *st, int dirfd, const char *path, int fl
 
 static void same_times_statx(struct statx *sx, int dirfd, const char *path, int flags)
 {
+	shim_devnode_statx(sx);
 	sx->stx_atime = sx->stx_mtime;
 	sx->stx_ctime = sx->stx_mtime;
 	sx->stx_btime = sx->stx_mtime;

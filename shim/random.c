@@ -5,6 +5,7 @@
  * kernel's AT_RANDOM bytes all come from one per-image stream that the
  * supervisor derives from the run's seed.  xoshiro256** (Blackman & Vigna):
  * small, fast, and not cryptographic, which is what a simulation wants.
+ * (The devices themselves, as the program sees them: entropy.c.)
  */
 #define _GNU_SOURCE
 #include <string.h>

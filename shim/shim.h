@@ -178,6 +178,16 @@ int64_t shim_deadline(int64_t rel_ns);
 uint64_t shim_random_u64(void);
 void shim_random_seed(uint64_t seed);
 void shim_random_fill(void *buf, size_t n);
+/* /dev/urandom and /dev/random: an open of either (true: handled, *fd set)
+ * marks the fd random; their stat, ioctls and writes are answered there */
+bool shim_entropy_open(const char *path, int flags, long *fd);
+bool shim_entropy_call(struct sim_call *c, long *ret);
+/* a stat of a memory device (null, zero, full, random, urandom): as the
+ * node's own, made at its boot, whatever the host's node says */
+struct stat;
+struct statx;
+void shim_devnode_stat(struct stat *st);
+void shim_devnode_statx(struct statx *sx);
 bool shim_fd_is_own(int fd);                 /* fds the program may not touch */
 void shim_fd_own(int fd);
 void shim_fd_disown(int fd);

@@ -20,9 +20,49 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sup.h"
+
+/*
+ * The null device the programs get.  The host's /dev/null, unless it is no
+ * longer the null device: a process removed it and `> /dev/null` made a
+ * regular file in its place (seen on a shared machine).  Every run would
+ * then depend on that file: a program that stats its stdin, glibc's stdio
+ * asking whether a stream is a terminal only for a character device.  In
+ * the run's namespace a null device of its own goes over it, and simsup
+ * says so once (without a namespace of the run's own, run_dir NULL, it
+ * can only say so).
+ */
+static void keep_null(const char *run_dir)
+{
+	static bool told;
+	struct stat st;
+	if (stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		return;
+	char path[4096];
+	bool ok = false;
+	int e = EPERM; /* no namespace of the run's own (run_dir NULL) */
+	if (run_dir) {
+		snprintf(path, sizeof path, "%s/.null", run_dir);
+		unlink(path);
+		ok = mknod(path, S_IFCHR | 0666, makedev(1, 3)) == 0 && chmod(path, 0666) == 0 &&
+		     mount(path, "/dev/null", NULL, MS_BIND, NULL) == 0;
+		e = errno;
+		unlink(path); /* the mount keeps the node */
+	}
+	if (told)
+		return;
+	told = true;
+	if (ok)
+		fprintf(stderr, "simsup: the host's /dev/null is not the null device (a regular "
+			"file?): the runs use one of their own; repair the host's with "
+			"`mknod -m 666 /dev/null.new c 1 3 && mv /dev/null.new /dev/null`\n");
+	else
+		fprintf(stderr, "simsup: the host's /dev/null is not the null device, and simsup "
+			"cannot put one in its place (%s): runs depend on that file\n", strerror(e));
+}
 
 const char *sup_view_enter(const char *run_dir, int verbosity)
 {
@@ -50,8 +90,10 @@ const char *sup_view_enter(const char *run_dir, int verbosity)
 		;
 	if (mount(run_dir, SUP_VIEW_DIR, NULL, MS_BIND, NULL) < 0)
 		goto fallback;
+	keep_null(run_dir);
 	return SUP_VIEW_DIR;
 fallback:
+	keep_null(NULL);
 	if (!warned && verbosity >= 1)
 		fprintf(stderr, "simsup: programs see the run directory's real path (%s): "
 			"a fixed view needs root (mount namespace): %s\n", run_dir, strerror(errno));

@@ -6,6 +6,9 @@
  * side, so that they also compete for the CPUs; every one must trace the
  * same hash and print the same output.
  */
+#include <errno.h>
+#include <sys/sysmacros.h>
+
 #include "harness.h"
 
 /* Every "trace hash X" in text, up to max. */
@@ -74,5 +77,78 @@ Test(determinism, inode_cache_misses_leave_the_schedule_alone, .timeout = 120)
 	char *h = built_helper("det_inode_cache");
 	same_hash_side_by_side(2, NULL, "--seed 3 -- sh -c 'for i in 1 2 3 4 5; do %s d$i || exit 1; done'",
 			       h);
+	free(h);
+}
+
+/* The first line of text that starts with prefix, as a string ("" if none). */
+static void line_of(const char *text, const char *prefix, char *out, size_t n)
+{
+	const char *p = text ? strstr(text, prefix) : NULL;
+	snprintf(out, n, "%.*s", p ? (int)strcspn(p, "\n") : 0, p ? p : "");
+}
+
+/* A new thread's stacks for the shim are mapped by its creator, with the
+ * turn (shim/thread.c).  Mapped by the thread itself before its first
+ * turn, they raced the creator's next mapping in wall-clock time: the
+ * program's mappings landed elsewhere from run to run (Redis Sentinel's
+ * traces parted a few calls after its threads started), nearly every run
+ * on a busy machine. */
+Test(determinism, the_address_space_does_not_depend_on_how_fast_threads_start, .timeout = 120)
+{
+	char *h = built_helper("det_thread_stacks");
+	struct run r;
+	run_sim(&r, "simsup --seed 3 -- %s", h);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	char want[128];
+	line_of(r.out, "p0 | layout ", want, sizeof want);
+	cr_assert(want[0], "%s", r.out);
+	run_free(&r);
+	same_hash_side_by_side(3, want, "--seed 3 -- %s", h);
+	free(h);
+}
+
+/* What a program learns of /dev/urandom, of /dev/null and of its stdin is
+ * the node's, whatever the host's /dev/null is.  The shim's stand-in for
+ * /dev/urandom was an fd on the host's /dev/null, which a process on a
+ * shared machine had removed and `> /dev/null` recreated as a regular file:
+ * glibc's stdio then skipped its terminal check, one call fewer, and Redis
+ * Sentinel traced another hash.  The same run with a null device and with
+ * a regular file over /dev/null (a mount namespace of its own) must print
+ * and trace the same. */
+Test(determinism, the_hosts_dev_null_does_not_reach_the_programs, .timeout = 120)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root (a mount namespace and a device node)");
+	need_program("unshare");
+	char *h = built_helper("det_entropy_device");
+	const char *bin = getenv("SIMSUP_BIN");
+	cr_assert(bin && *bin, "SIMSUP_BIN is not set: run the tests through meson test");
+	char dev[4096], reg[4096];
+	snprintf(dev, sizeof dev, "%s/null-device", test_tmp());
+	snprintf(reg, sizeof reg, "%s/null-file", test_tmp());
+	if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) < 0)
+		cr_skip_test("cannot make a device node in %s: %s", test_tmp(), strerror(errno));
+	chmod(dev, 0666);
+	FILE *f = fopen(reg, "w");
+	cr_assert(f);
+	fclose(f);
+	const char *null[2] = { dev, reg };
+	char line[2][512], hash[2][40];
+	for (int i = 0; i < 2; i++) {
+		struct run r;
+		run_sim(&r, "unshare -m sh -c 'mount --bind %s /dev/null && %s --seed 3 -- %s'", null[i],
+			bin, h);
+		cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+		line_of(r.out, "p0 | bytes ", line[i], sizeof line[i]);
+		cr_expect(strstr(line[i], " fstat chr 1:9 0666 ino 9 ") && strstr(line[i], " stat chr 1:9 ") &&
+			  strstr(line[i], " entropy 256 ") && strstr(line[i], " stdin chr 1:3 0666 ino 3 "),
+			  "with %s over /dev/null: %s", null[i], r.out);
+		snprintf(hash[i], sizeof hash[i], "%s", trace_hash(&r));
+		run_free(&r);
+	}
+	cr_expect_str_eq(line[1], line[0], "the program saw the host's /dev/null");
+	cr_expect_str_eq(hash[1], hash[0], "the host's /dev/null changed the run");
+	unlink(dev);
+	unlink(reg);
 	free(h);
 }
