@@ -495,11 +495,54 @@ static void gen_version(struct out *o)
 	puts_(o, "Linux version " RELEASE " (simsup) (gcc) " VERSION "\n");
 }
 
+/* ---- the simulation's hosts: /etc/hosts, /etc/resolv.conf ---- */
+
+/* The name of a virtual IPv4 address (host order), as getaddrinfo's
+ * reverse lookups answer it (interposer/resolve.c), or false. */
+static bool host_name(uint32_t ip, char name[33])
+{
+	struct sim_req rq = { .op = SIM_NET_RESOLVE, .a = { 1, ip } };
+	struct sim_rep rep;
+	if (shim_request(&rq, NULL, -1, &rep) < 0)
+		return false;
+	memcpy(name, rep.a, 32);
+	name[32] = 0;
+	return true;
+}
+
+/* Programs that resolve names themselves (Go's resolver, c-ares, musl)
+ * read these instead of asking getaddrinfo: the same names, and nothing
+ * of the host's. */
+static void gen_hosts(struct out *o)
+{
+	puts_(o, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	for (unsigned net = 1; net <= 1; net--) /* servers 10.0.1.x, then workloads 10.0.0.x */
+		for (unsigned i = 1; i < 255; i++) {
+			char name[33];
+			if (!host_name(0x0a000000u | net << 8 | i, name))
+				break;
+			puts_(o, "10.0.");
+			putu(o, net);
+			putc_(o, '.');
+			putu(o, i);
+			putc_(o, '\t');
+			puts_(o, name);
+			putc_(o, '\n');
+		}
+}
+
+static void gen_resolv(struct out *o)
+{
+	puts_(o, "# simsup: the virtual machine runs no DNS server; its names are in\n"
+		 "# /etc/hosts (docs/network.md)\n"
+		 "nameserver 127.0.0.1\n");
+}
+
 /* ---- open ---- */
 
 enum pf {
 	PF_NONE, PF_STAT, PF_STATUS, PF_STATM, PF_CPUINFO, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
-	PF_LOADAVG, PF_BOOTID, PF_UUID, PF_VERSION, PF_OSRELEASE, PF_HOSTNAME,
+	PF_LOADAVG, PF_BOOTID, PF_UUID, PF_VERSION, PF_OSRELEASE, PF_HOSTNAME, PF_HOSTS, PF_RESOLV,
 };
 
 static const struct {
@@ -521,6 +564,8 @@ static const struct {
 	{ "/proc/version", PF_VERSION },
 	{ "/proc/sys/kernel/osrelease", PF_OSRELEASE },
 	{ "/proc/sys/kernel/hostname", PF_HOSTNAME },
+	{ "/etc/hosts", PF_HOSTS },
+	{ "/etc/resolv.conf", PF_RESOLV },
 };
 
 static enum pf lookup(const char *path)
@@ -556,6 +601,8 @@ static void generate(struct out *o, enum pf kind, const struct pinfo *pi, bool s
 		puts_(o, name);
 		putc_(o, '\n');
 		break;
+	case PF_HOSTS: gen_hosts(o); break;
+	case PF_RESOLV: gen_resolv(o); break;
 	case PF_NONE: break;
 	}
 }
@@ -577,12 +624,14 @@ bool shim_pseudo_open(int dirfd, const char *path, int flags, long *fd)
 {
 	if (path && path[0] >= '0' && path[0] <= '9')
 		goto by_pid; /* maybe "<vpid>/..." relative to /proc */
-	if (!path || strncmp(path, "/proc/", 6))
+	if (!path || (strncmp(path, "/proc/", 6) && strncmp(path, "/etc/", 5)))
 		return false;
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return false;
 	struct pinfo pi;
 	enum pf kind = lookup(path);
+	if (kind == PF_NONE && path[1] == 'e')
+		return false; /* the rest of /etc is the host's */
 	if (kind == PF_STAT || kind == PF_STATUS) {
 		if ((*fd = pinfo_get(0, &pi)) == 0)
 			*fd = make_file(kind, flags, &pi, true);

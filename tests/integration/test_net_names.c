@@ -48,3 +48,28 @@ Test(net_names, ephemeral_ports_are_deterministic)
 	cr_expect(strstr(r.out, "ports 32768 ('127.0.0.1', 32769) 32770"), "%s", r.out);
 	run_free(&r);
 }
+
+/* Programs that resolve names themselves (Go, c-ares, musl) read
+ * /etc/hosts and /etc/resolv.conf: they list the simulation's hosts and no
+ * server of the host's (a Go server asked the host's nameserver for its
+ * own name and waited 10 s of virtual time for the answer). */
+Test(net_names, etc_hosts_and_resolv_conf_describe_the_simulation)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --procs 2 --workload 'cat /etc/hosts /etc/resolv.conf' -- sleep 1");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "w0 | 127.0.0.1\tlocalhost\nw0 | ::1\tlocalhost ip6-localhost ip6-loopback\n"
+				"w0 | 10.0.1.1\tp0\nw0 | 10.0.1.2\tp1\nw0 | 10.0.0.1\tw0\n"),
+		  "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | nameserver 127.0.0.1\n"), "%s", r.out);
+	FILE *f = fopen("/etc/resolv.conf", "r");
+	char line[256];
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "nameserver ", 11) && strcmp(line, "nameserver 127.0.0.1\n")) {
+			line[strcspn(line, "\n")] = 0;
+			cr_expect(!strstr(r.out, line), "the host's %s reached the simulation", line);
+		}
+	if (f)
+		fclose(f);
+	run_free(&r);
+}
