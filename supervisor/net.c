@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,9 +36,15 @@ static void free_sock(struct sup_sock *s);
 
 struct sup_net *sup_net_get(struct sup_run *R)
 {
-	static unsigned runs; /* per supervisor process: names stay unique across runs */
+	/* per supervisor process: names stay unique across runs; from a
+	 * random start, since a supervisor in another pid namespace that
+	 * shares the network namespace (containers on the host's network)
+	 * can have the same pid, and its relay's name was then taken */
+	static unsigned runs;
 	if (R->net)
 		return R->net;
+	while (!runs && getrandom(&runs, sizeof runs, 0) < 0 && errno == EINTR)
+		;
 	struct sup_net *N = calloc(1, sizeof *N);
 	if (!N)
 		abort();

@@ -73,3 +73,36 @@ Test(net_names, etc_hosts_and_resolv_conf_describe_the_simulation)
 		fclose(f);
 	run_free(&r);
 }
+
+/* The virtual network's sockets have abstract names made of the
+ * supervisor's pid and a per-process number, in the network namespace.  Two
+ * supervisors in pid namespaces of their own (containers on the host's
+ * network) have the same pid: the second one's relay name used to be
+ * taken ("cannot set up the virtual network's relay: Address already in
+ * use", and an abort).  Both runs must pass, with one hash. */
+Test(net_names, supervisors_with_the_same_pid_in_one_network_namespace, .timeout = 120)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root (pid namespaces)");
+	need_program("unshare");
+	need_program("/bin/nc.openbsd");
+	const char *bin = getenv("SIMSUP_BIN");
+	cr_assert(bin && *bin, "SIMSUP_BIN is not set: run the tests through meson test");
+	/* each run takes a second or two of wall time (python3 starts): they overlap */
+	const char *run = "unshare -p -f --mount-proc %s --seed 3 --servers-may-exit --workload "
+			  "\"sh -c 'for i in 1 2 3 4; do python3 -c pass; done; "
+			  "echo hello | /bin/nc.openbsd -N 10.0.1.1 9000'\" "
+			  "-- /bin/nc.openbsd -l 10.0.1.1 9000";
+	char *one;
+	cr_assert(asprintf(&one, run, bin) > 0);
+	struct run r;
+	run_sim(&r, "{ %s 2>&1 & %s 2>&1; wait; }", one, one);
+	const char *a = strstr(r.out, "p0 | hello"), *b = a ? strstr(a + 1, "p0 | hello") : NULL;
+	cr_expect(a && b, "both runs must pass:\n%s\n%s", r.out, r.err);
+	cr_expect(!strstr(r.out, "Address already in use"), "%s", r.out);
+	const char *h1 = strstr(r.out, "trace hash "), *h2 = h1 ? strstr(h1 + 1, "trace hash ") : NULL;
+	cr_assert(h1 && h2, "%s", r.out);
+	cr_expect(!strncmp(h1, h2, 11 + 32), "one hash expected:\n%s", r.out);
+	run_free(&r);
+	free(one);
+}
