@@ -205,6 +205,14 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		}
 		if (r < 0)
 			return r;
+		if (r == HDR && h.magic == SIM_DGRAM_UNREACH) {
+			/* ICMP port unreachable: a connected socket's error, once */
+			if (flags & MSG_PEEK)
+				discard_one(fd);
+			if (v->state == VS_CONNECTED && h.ip == v->rip && h.port == v->rport)
+				return -ECONNREFUSED;
+			continue;
+		}
 		bool foreign = r < HDR || h.magic != SIM_DGRAM_MAGIC ||
 			       (v->state == VS_CONNECTED && (h.ip != v->rip || h.port != v->rport));
 		if (foreign) { /* not from the connected peer: Linux would not queue it */

@@ -31,6 +31,7 @@ struct sup_dgram {
 	uint32_t src_ip, dst_ip;
 	uint16_t sport, dport;
 	int from, to;             /* nodes */
+	uint32_t src_sock;        /* the sender's socket (id) */
 	uint32_t len;
 	char data[];
 };

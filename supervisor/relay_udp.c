@@ -93,6 +93,19 @@ static void queue_at(struct sup_run *R, struct sup_sock *t, struct sup_dgram *d)
 	relay_udp_events(R, t);
 }
 
+/* No socket on a live host has the datagram's port: the host answers
+ * with ICMP port unreachable, which the sender's socket hears (a connected
+ * one reports ECONNREFUSED: shim/net_udp.c).  Best effort, as ICMP. */
+static void port_unreachable(struct sup_run *R, const struct sup_dgram *d)
+{
+	struct sup_sock *s = sup_net_sock(R->net, d->src_sock);
+	if (!s || s->state == SS_DEAD || s->end < 0)
+		return;
+	struct sim_dgram_hdr h = { .ip = d->dst_ip, .port = d->dport, .magic = SIM_DGRAM_UNREACH };
+	if (send(s->end, &h, sizeof h, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof h)
+		sup_node_changed(R, s->node);
+}
+
 static void udp_due(struct sup_run *R, void *arg)
 {
 	struct sup_dgram *d = arg;
@@ -132,6 +145,8 @@ static void udp_due(struct sup_run *R, void *arg)
 	}
 	if (r < 0) {
 		trace_dgram(R, "net-udp-drop", d, "port unreachable");
+		if (!t)
+			port_unreachable(R, d);
 	} else {
 		trace_dgram(R, "net-udp-deliver", d, NULL);
 		R->st.deliveries++;
@@ -193,6 +208,7 @@ void relay_udp_read(struct sup_run *R, struct sup_sock *s)
 		d->sport = s->port;
 		d->from = s->node;
 		d->to = to;
+		d->src_sock = s->id;
 		d->next = d->prev = NULL;
 		if (to == NET_NODE_NONE) {
 			trace_dgram(R, "net-udp-drop", d, "no route to host");

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 2
+#define SIM_PROTO_VERSION 3
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -238,5 +238,8 @@ struct sim_dgram_hdr {
 	uint32_t dst;      /* on the way in: the destination address; out: 0 */
 };
 #define SIM_DGRAM_MAGIC 0x5344
+/* From the supervisor only, with no payload: the datagram the socket sent
+ * to ip:port found no socket on a live host (ICMP port unreachable). */
+#define SIM_DGRAM_UNREACH 0x5355
 
 #endif

@@ -35,6 +35,39 @@ Test(net_udp, datagrams_to_a_closed_port_are_dropped)
 	run_free(&r);
 }
 
+/* A live host answers a datagram to a port nobody has bound with ICMP port
+ * unreachable: a connected socket's next receive fails with ECONNREFUSED
+ * (once), an unconnected one hears nothing.  A resolver whose nameserver
+ * does not run (127.0.0.1 in the virtual /etc/resolv.conf) fails at once
+ * instead of waiting out its timeouts. */
+Test(net_udp, a_connected_socket_hears_port_unreachable)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 2 --procs 2 -- /usr/bin/python3 -c '"
+		"import socket, time\n"
+		"c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"c.connect((\"10.0.1.2\", 9999))\n"
+		"c.send(b\"anyone\")\n"
+		"c.settimeout(0.5)\n"
+		"t = time.monotonic()\n"
+		"try: c.recv(100)\n"
+		"except ConnectionRefusedError: print(\"refused\", time.monotonic() - t < 0.1)\n"
+		"try: c.recv(100)\n"
+		"except TimeoutError: print(\"then nothing\")\n"
+		"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"u.sendto(b\"anyone\", (\"127.0.0.1\", 53))\n"
+		"u.settimeout(0.2)\n"
+		"try: u.recvfrom(100)\n"
+		"except TimeoutError: print(\"unconnected: timed out\")\n"
+		"'");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "p0 | refused True\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | then nothing\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | unconnected: timed out\n"), "%s", r.out);
+	run_free(&r);
+}
+
 /* A UDP server with two SO_REUSEPORT sockets on one port (as unbound's
  * threads) crashes and restarts: the first datagram after the restart is
  * answered (the dead sockets do not share the port with the new ones), and
