@@ -7,6 +7,7 @@
  *   simsup --seed 1 -- ./timers
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -79,6 +80,17 @@ static void timerfd_epoll(void)
 	read(tfd, &n, 8);
 	printf("     timerfd: %llu expirations in 0.55s at 0.1s interval\n", (unsigned long long)n);
 	check(n == 5, "expirations accumulate while nobody reads");
+	usleep(250000);
+	timerfd_settime(tfd, 0, &its, NULL);
+	check(read(tfd, &n, 8) < 0 && errno == EAGAIN, "re-arming clears the expirations nobody read");
+	/* a thread that keeps making calls, and never waits, sees it fire on time */
+	struct itimerspec soon = { .it_value = { 0, 1000000 } };
+	timerfd_settime(tfd, 0, &soon, NULL);
+	t0 = mono();
+	while (read(tfd, &n, 8) < 0)
+		;
+	check(n == 1 && mono() - t0 > 0.0009 && mono() - t0 < 0.0011,
+	      "a timerfd fires on time while its thread keeps calling");
 	/* absolute time */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);

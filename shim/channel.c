@@ -110,6 +110,11 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	bool hold = rep && !shim_self.mask;
 	if (hold)
 		sys4(SYS_rt_sigprocmask, SIG_BLOCK, &held, &old, 8);
+	if (shim_self.tfd_pending) { /* applied before the request itself */
+		memcpy(rq->tfd, shim_self.tfd_set, sizeof rq->tfd);
+		rq->flags |= SIM_REQ_TIMERFD;
+		shim_self.tfd_pending = false;
+	}
 	rq->ntrap = shim_self.ntrap;
 	rq->nplt = shim_self.nplt;
 	rq->nvdso = shim_self.nvdso;

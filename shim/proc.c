@@ -66,6 +66,7 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 		close_inherited_channels(sv[1]);
 		shim_probe_forget();
 		shim_proc.ntkill = 0; /* the parent's threads' */
+		shim_timerfd_forked();
 		/* a fork does not inherit it; a supervisor killed before it is
 		 * set shows as a new parent */
 		sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);

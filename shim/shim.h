@@ -106,6 +106,10 @@ struct shim_thread {
 	bool fruitless;        /* woken, retried, found nothing: say so on the next park */
 	int nprobe;
 	struct shim_probe_ent { int fd; uint32_t ev; } probe_set[SHIM_PROBE_MAX];
+	/* timer.c: a timerfd_settime the supervisor has not been told yet; it
+	 * goes with this thread's next request (SIM_REQ_TIMERFD) */
+	bool tfd_pending;
+	int64_t tfd_set[4];
 	/* the profile (-v): calls caught since the last request, by entry point */
 	uint32_t ntrap, nplt, nvdso;
 };
@@ -286,6 +290,7 @@ void shim_thread_started(unsigned long flags, int *ptid, int vtid, long real_tid
 long shim_timer_call(struct sim_call *c);
 void shim_timerfd_forget(int fd);            /* fd closed or replaced */
 void shim_timerfd_dup(int oldfd, int newfd);
+void shim_timerfd_forked(void);             /* in a fork child */
 /* shim/pseudo.c: host-leaking pseudo-files and host queries, virtualized */
 /* true: handled, *fd set */
 bool shim_pseudo_open(int dirfd, const char *path, int flags, long *fd);

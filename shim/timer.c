@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -32,20 +33,36 @@
 #define TFD_BITS 65536
 
 static uint64_t tfd_bits[TFD_BITS / 64]; /* per process: fds that are timerfds */
+/* per process: ... whose timer the supervisor knows as this process's own
+ * (a call on it succeeded here; a fork child's copies are not its own) */
+static uint64_t tfd_own[TFD_BITS / 64];
 
-static bool is_tfd(int fd)
+static bool bit(const uint64_t *bits, int fd)
 {
-	return fd >= 0 && fd < TFD_BITS && (tfd_bits[fd / 64] >> (fd % 64)) & 1;
+	return fd >= 0 && fd < TFD_BITS && (bits[fd / 64] >> (fd % 64)) & 1;
 }
 
-static void set_tfd(int fd, bool on)
+static void set_bit(uint64_t *bits, int fd, bool on)
 {
 	if (fd < 0 || fd >= TFD_BITS)
 		return;
 	if (on)
-		tfd_bits[fd / 64] |= 1ULL << (fd % 64);
+		bits[fd / 64] |= 1ULL << (fd % 64);
 	else
-		tfd_bits[fd / 64] &= ~(1ULL << (fd % 64));
+		bits[fd / 64] &= ~(1ULL << (fd % 64));
+}
+
+static bool is_tfd(int fd)
+{
+	return bit(tfd_bits, fd);
+}
+
+/* on: the supervisor just accepted a call on fd as a timerfd of this
+ * process; off: fd is closed */
+static void set_tfd(int fd, bool on)
+{
+	set_bit(tfd_bits, fd, on);
+	set_bit(tfd_own, fd, on);
 }
 
 static long ask(int op, long kind, long id, long a2, long a3, long a4, int64_t *out)
@@ -177,27 +194,41 @@ static bool cpu_clock(long clk)
 	return clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0;
 }
 
-/* Arms (or disarms) a timer from a struct itimerspec; old gets the
- * previous setting. */
-static long settime(int kind, long id, bool abstime, const struct itimerspec *nv,
-		    struct itimerspec *ov)
+/* A struct itimerspec as SIM_TIMER_SET's arguments: the first expiry in
+ * virtual ns on a wall clock (real) and on a monotonic one (mono), both -1
+ * to disarm, and the interval. */
+static long expiry(bool abstime, const struct itimerspec *nv, int64_t *real, int64_t *mono,
+		   int64_t *interval)
 {
 	if (!nv)
 		return -EFAULT;
 	if (!ts_valid(&nv->it_value) || !ts_valid(&nv->it_interval))
 		return -EINVAL;
-	int64_t value = ts_ns(&nv->it_value), interval = ts_ns(&nv->it_interval);
-	int64_t real = -1, mono = -1;
+	int64_t value = ts_ns(&nv->it_value);
+	*interval = ts_ns(&nv->it_interval);
+	*real = *mono = -1;
 	if (value > 0 && abstime) {
-		real = value - shim_proc.cfg.epoch_ns - shim_proc.rt_offset;
-		mono = value - shim_proc.cfg.mono_base;
-		real = real < 0 ? 0 : real;
-		mono = mono < 0 ? 0 : mono;
+		*real = value - shim_proc.cfg.epoch_ns - shim_proc.rt_offset;
+		*mono = value - shim_proc.cfg.mono_base;
+		*real = *real < 0 ? 0 : *real;
+		*mono = *mono < 0 ? 0 : *mono;
 	} else if (value > 0) {
-		real = mono = after(value);
+		*real = *mono = after(value);
 	}
+	return 0;
+}
+
+/* Arms (or disarms) a timer from a struct itimerspec; old gets the
+ * previous setting. */
+static long settime(int kind, long id, bool abstime, const struct itimerspec *nv,
+		    struct itimerspec *ov)
+{
+	int64_t real, mono, interval;
+	long r = expiry(abstime, nv, &real, &mono, &interval);
+	if (r < 0)
+		return r;
 	int64_t old[2];
-	long r = ask(SIM_TIMER_SET, kind, id, real, interval, mono, old);
+	r = ask(SIM_TIMER_SET, kind, id, real, interval, mono, old);
 	if (r < 0)
 		return r;
 	if (ov) {
@@ -283,6 +314,40 @@ static long check_fd(int fd)
 	return 0;
 }
 
+/*
+ * timerfd_settime of a timer of this process that asks for no old value,
+ * told to the supervisor with this thread's next request instead of one of
+ * its own (SIM_REQ_TIMERFD).  Nothing else runs, and no timer fires,
+ * before this thread's next request, and the supervisor applies the setting
+ * before that request: it sees the same timers as if it had been asked at
+ * once.  What its answer would have done here is done here: the expiration
+ * count is cleared, and the thread yields by the new first expiry (a
+ * disarm leaves the earlier yield point: a switch point too many, never
+ * one too few).  Event loops that arm a timerfd before each wait and
+ * disarm it after (the BEAM's poll thread) save two round trips per wait.
+ */
+static long settime_later(int fd, bool abstime, const struct itimerspec *nv)
+{
+	int64_t real, mono, interval;
+	long r = expiry(abstime, nv, &real, &mono, &interval);
+	if (r < 0)
+		return r;
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	struct timespec zero = { 0, 0 };
+	uint64_t count;
+	if (sys5(SYS_ppoll, &pf, 1, &zero, 0, 8) > 0 && (pf.revents & POLLIN))
+		sys3(SYS_read, fd, &count, sizeof count);
+	shim_self.tfd_set[0] = fd;
+	shim_self.tfd_set[1] = real;
+	shim_self.tfd_set[2] = interval;
+	shim_self.tfd_set[3] = mono;
+	shim_self.tfd_pending = true;
+	int64_t first = mono < real ? mono : real;
+	if (first >= 0 && first < shim_proc.next_event)
+		shim_proc.next_event = first;
+	return 0;
+}
+
 static long timerfd_settime_call(int fd, int flags, const struct itimerspec *nv,
 				 struct itimerspec *ov)
 {
@@ -293,6 +358,8 @@ static long timerfd_settime_call(int fd, int flags, const struct itimerspec *nv,
 		return -EINVAL;
 	/* TFD_TIMER_CANCEL_ON_SET: nothing ever sets the virtual clock, so it
 	 * never cancels. */
+	if (!ov && bit(tfd_own, fd) && (!shim_self.tfd_pending || shim_self.tfd_set[0] == fd))
+		return settime_later(fd, flags & TFD_TIMER_ABSTIME, nv);
 	r = settime(SIM_TK_FD, fd, flags & TFD_TIMER_ABSTIME, nv, ov);
 	if (r == 0)
 		set_tfd(fd, true); /* known again after an exec */
@@ -318,6 +385,15 @@ void shim_timerfd_forget(int fd)
 		return;
 	set_tfd(fd, false);
 	ask(SIM_TIMER_DELETE, SIM_TK_FD, fd, 0, 0, 0, NULL);
+}
+
+/* In a fork child: the timers behind the inherited timerfds are the
+ * parent's (docs/threads-and-signals.md), and a setting the parent had not
+ * yet told is the parent's to tell. */
+void shim_timerfd_forked(void)
+{
+	memset(tfd_own, 0, sizeof tfd_own);
+	shim_self.tfd_pending = false;
 }
 
 /* dup/dup2/dup3 made newfd name the same open file as oldfd. */

@@ -567,6 +567,15 @@ static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m
 	reply(R, t, 0, NULL);
 }
 
+/* A timerfd_settime the shim made without asking (shim/timer.c), applied
+ * before the request that carries it, as if it had been asked then. */
+static bool timerfd_later(struct sup_run *R, struct sup_thread *t, const struct sim_req *rq)
+{
+	const int64_t a[5] = { SIM_TK_FD, rq->tfd[0], rq->tfd[1], rq->tfd[2], rq->tfd[3] };
+	int64_t out[2];
+	return sup_timer_set(R, t, a, out) == 0;
+}
+
 /* Serves the thread until it gives up the turn. */
 static void serve(struct sup_run *R, struct sup_thread *t)
 {
@@ -579,6 +588,11 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		bool parked = true;
 		if (m->rq.flags & SIM_REQ_DIRTY)
 			sup_node_changed(R, t->proc->node);
+		if ((m->rq.flags & SIM_REQ_TIMERFD) && !timerfd_later(R, t, &m->rq)) {
+			protocol_error(R, t, &m->fd, "sent a malformed message (a timerfd setting "
+				       "for fd %lld, not a timerfd of its own)", (long long)m->rq.tfd[0]);
+			break;
+		}
 		R->st.requests++;
 		R->st.fruitless += (m->rq.flags & SIM_REQ_FRUITLESS) != 0;
 		R->st.traps += m->rq.ntrap;

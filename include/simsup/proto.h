@@ -161,6 +161,11 @@ struct sim_req {
 	uint32_t len;      /* payload bytes after the header */
 	int64_t now;       /* the thread's view of virtual time (ns) when it sent this */
 	int64_t a[6];
+	/* With SIM_REQ_TIMERFD: a timerfd_settime the sender made since its
+	 * previous request, which the supervisor applies before the request
+	 * itself: fd, then a2..a4 of SIM_TIMER_SET (first expiry, interval,
+	 * first expiry on a monotonic clock). */
+	int64_t tfd[4];
 	/* calls the sender caught since its previous request, by entry point
 	 * (the profile of -v; never part of the trace) */
 	uint32_t ntrap, nplt, nvdso, pad;
@@ -180,6 +185,8 @@ struct sim_req {
 /* The sender was woken from its previous park, looked again and found
  * nothing it waits for (a fruitless wake-up; counted for -v). */
 #define SIM_REQ_FRUITLESS 2
+/* tfd holds a timerfd_settime made without asking (shim/timer.c). */
+#define SIM_REQ_TIMERFD 4
 
 /* Reply, and grant of the turn. */
 struct sim_rep {
