@@ -297,6 +297,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (shim_storage_call(c, &net_r)) /* fsync & co. when power can fail (storage.c) */
 		return net_r;
+	if (shim_statfs_call(c, &net_r)) /* free space of the node's disk (diskfree.c) */
+		return net_r;
 	if (shim_proc_path_call(c, &net_r)) /* /proc/<vpid> paths (procdir.c) */
 		return net_r;
 	if (c->nr != SYS_open && c->nr != SYS_openat && shim_sys_call(c, &net_r))

@@ -202,6 +202,7 @@ int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
 void shim_storage_after(struct sim_call *c, long r); /* storage.c */
 bool shim_storage_call(struct sim_call *c, long *ret);
 bool shim_disk_call(struct sim_call *c, long *ret);  /* disk.c */
+bool shim_statfs_call(struct sim_call *c, long *ret); /* diskfree.c: the node's disk */
 void shim_stall(int64_t ns);                         /* block.c: uninterruptible wait */
 /* shim/net.c: socket calls on virtual (AF_INET/AF_INET6) sockets, and
  * socket() itself.  true with *ret set when it handled the call. */

@@ -254,17 +254,21 @@ static const char *file_path(struct sup_run *R, int node, int fd, char *buf, siz
 	return NULL;
 }
 
-static int64_t sum_sizes(int dirfd)
+/* The sizes of the regular files under dirfd; *entries (if given) counts
+ * every file and directory under it. */
+static int64_t sum_sizes(int dirfd, int64_t *entries)
 {
 	int64_t total = 0;
 	struct sto_ent *e;
 	int n = sto_read_entries(dirfd, &e);
+	if (entries && n > 0)
+		*entries += n;
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		if (e[i].type == DT_DIR) {
 			int fd = openat(dirfd, e[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
-				STO_DESCEND(total += sum_sizes(fd));
+				STO_DESCEND(total += sum_sizes(fd, entries));
 				close(fd);
 			}
 		} else if (e[i].type == DT_REG && fstatat(dirfd, e[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -274,6 +278,22 @@ static int64_t sum_sizes(int dirfd)
 	if (n > 0)
 		sto_free_entries(e, n);
 	return total;
+}
+
+/* What the node's disk holds, for statfs (SIM_DISK_USAGE, shim/diskfree.c):
+ * the bytes of its storage dir's files; *entries its files and
+ * directories, *size the disk's size. */
+int64_t sup_disk_usage(struct sup_run *R, int node, int64_t *entries, int64_t *size)
+{
+	char dir[4200], nb[16];
+	snprintf(dir, sizeof dir, "%s/data/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*entries = 0;
+	*size = R->o->disk_size ? R->o->disk_size : SUP_DISK_BYTES;
+	int64_t used = dfd >= 0 ? sum_sizes(dfd, entries) : 0;
+	if (dfd >= 0)
+		close(dfd);
+	return used;
 }
 
 /*
@@ -304,7 +324,7 @@ static int64_t check_size(struct sup_run *R, int node, int fd, int64_t len, int6
 			char dir[4200], nb[16];
 			snprintf(dir, sizeof dir, "%s/data/%s", R->run_dir, sup_node_name(R, node, nb, sizeof nb));
 			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			D->used[node] = dfd >= 0 ? sum_sizes(dfd) : 0;
+			D->used[node] = dfd >= 0 ? sum_sizes(dfd, NULL) : 0;
 			if (dfd >= 0)
 				close(dfd);
 		}

@@ -33,6 +33,9 @@ void sup_disk_free(struct sup_run *R);
 void sup_disk_chaos(struct sup_run *R, uint64_t rng[4], int64_t lo, int64_t hi);
 /* SIM_DISK_* ops with a fault active on node now (sim_rep.disk_ops). */
 int64_t sup_disk_ops(struct sup_run *R, int node);
+/* The node's disk (the vda of the virtual /sys, statfs) unless --disk-size. */
+#define SUP_DISK_BYTES (64LL << 30)
+int64_t sup_disk_usage(struct sup_run *R, int node, int64_t *entries, int64_t *size);
 /* The decision for one operation on the file open at fd (a write of len
  * bytes at off; off -1: at the file's position): 0 or -errno;
  * *stall virtual ns to wait first; *corrupt 1+seed to corrupt a read. */

@@ -27,11 +27,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk.h"
 #include "simsup/netif.h"
 #include "sup.h"
 
 #define MEM_KB (8ULL << 20)       /* as shim/pseudo.c: 8 GiB */
-#define DISK_SECTORS (64ULL << 21) /* vda: 64 GiB in 512-byte sectors */
+#define DISK_SECTORS ((unsigned long long)SUP_DISK_BYTES / 512) /* vda, in 512-byte sectors */
 
 struct tree {
 	int ncpu;         /* --cpus, 1 to 64 */

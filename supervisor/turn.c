@@ -778,6 +778,13 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = t->state != T_RUNNABLE || t->proc->exited;
 			break;
 		}
+		case SIM_DISK_USAGE: {
+			int64_t out[4] = { 0 };
+			int64_t used = sup_disk_usage(R, t->proc->node, &out[0], &out[1]);
+			reply(R, t, used, out);
+			parked = false;
+			break;
+		}
 		case SIM_PGRP:
 			reply(R, t, sup_pgrp(R, t, a), NULL);
 			parked = false;

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 3
+#define SIM_PROTO_VERSION 4
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -127,6 +127,9 @@ enum sim_op {
 	                      a0=cursor (0: first) a1=SOCK_STREAM|SOCK_DGRAM.  ret: the next
 	                      cursor (>0) with rep.a[0]=local ip<<16|port a[1]=peer ip<<16|port
 	                      a[2]=SIM_NL_* state a[3]=family|backlog<<8; 0: no more */
+	SIM_DISK_USAGE,    /* statfs of the storage dirs' file system (shim/diskfree.c).  ret: bytes
+	                      in the caller's node's storage dir (its files' sizes); rep.a[0]=its
+	                      files and directories a[1]=the node's disk size */
 	SIM_OP_MAX
 };
 

@@ -136,3 +136,49 @@ Test(disk, a_full_disk_refuses_what_does_not_fit, .timeout = 60)
 	cr_expect_eq(r.status, 2, "%s", r.err);
 	run_free(&r);
 }
+
+/* statvfs of the storage dir: the node's disk, which holds what the node
+ * wrote, whatever the host's disk holds (shim/diskfree.c). */
+#define STATVFS_PROG                                                                        \
+	PY " -c '"                                                                          \
+	"import os\n"                                                                       \
+	"def show(w):\n"                                                                    \
+	"    s = os.statvfs(\".\")\n"                                                       \
+	"    print(w, s.f_frsize * s.f_blocks, s.f_blocks - s.f_bfree, s.f_bavail, s.f_files - s.f_ffree)\n" \
+	"show(\"before\")\n"                                                                \
+	"open(\"a\", \"wb\").write(b\"x\" * 10000)\n"                                       \
+	"os.mkdir(\"d\")\n"                                                                 \
+	"show(\"after\")'"
+
+Test(disk, statfs_reports_the_node_disk_not_the_host, .timeout = 60)
+{
+	need_program(PY);
+	struct run r;
+	char *junk;
+	cr_assert(asprintf(&junk, "%s/junk", test_tmp()) > 0);
+	run_sim(&r, "simsup --seed 1 -- " STATVFS_PROG);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	/* 64 GiB, empty; then 3 blocks (10000 bytes) and 2 entries used */
+	cr_expect(strstr(r.out, "p0 | before 68719476736 0 16777216 0\n"
+				"p0 | after 68719476736 3 16777213 2\n"), "%s", r.out);
+	char *first = strdup(r.out), hash[40];
+	strcpy(hash, trace_hash(&r));
+	run_free(&r);
+	/* the host's disk fills meanwhile: the run does not see it */
+	static char mib[1 << 20];
+	FILE *f = fopen(junk, "w");
+	cr_assert(f);
+	for (int i = 0; i < 4; i++)
+		fwrite(mib, 1, sizeof mib, f);
+	fclose(f);
+	run_sim(&r, "simsup --seed 1 -- " STATVFS_PROG);
+	unlink(junk);
+	cr_expect_str_eq(r.out, first);
+	cr_expect_str_eq(trace_hash(&r), hash);
+	run_free(&r);
+	run_sim(&r, "simsup --seed 1 --disk-size 16M -- " STATVFS_PROG);
+	cr_expect(strstr(r.out, "p0 | after 16777216 3 4093 2\n"), "%s", r.out);
+	run_free(&r);
+	free(first);
+	free(junk);
+}
