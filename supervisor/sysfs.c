@@ -100,6 +100,12 @@ static const char *cpu_range(const struct tree *T, char *buf, size_t n)
 
 /* a cpumask as sysfs prints it for ncpu possible CPUs: hex, in 32-bit
  * groups separated by commas, most significant first ("f", "ff,ffffffff") */
+/* the mask of every CPU */
+static uint64_t all_cpus(const struct tree *T)
+{
+	return T->ncpu == 64 ? ~0ULL : (1ULL << T->ncpu) - 1;
+}
+
 static const char *cpu_mask(const struct tree *T, uint64_t mask, char *buf, size_t n)
 {
 	int groups = (T->ncpu + 31) / 32;
@@ -114,9 +120,8 @@ static const char *cpu_mask(const struct tree *T, uint64_t mask, char *buf, size
 static void cpus(struct tree *T)
 {
 	char all[16], rel[256], mask[24];
-	uint64_t every = T->ncpu == 64 ? ~0ULL : (1ULL << T->ncpu) - 1;
 	cpu_range(T, all, sizeof all);
-	cpu_mask(T, every, mask, sizeof mask);
+	cpu_mask(T, all_cpus(T), mask, sizeof mask);
 	const char *lists[] = { "online", "possible", "present" };
 	for (int i = 0; i < 3; i++) {
 		snprintf(rel, sizeof rel, "devices/system/cpu/%s", lists[i]);
@@ -187,7 +192,7 @@ static void numa(struct tree *T)
 {
 	char all[16], mask[24];
 	cpu_range(T, all, sizeof all);
-	cpu_mask(T, T->ncpu == 64 ? ~0ULL : (1ULL << T->ncpu) - 1, mask, sizeof mask);
+	cpu_mask(T, all_cpus(T), mask, sizeof mask);
 	const char *lists[] = { "online", "possible", "has_cpu", "has_memory", "has_normal_memory" };
 	for (int i = 0; i < 5; i++) {
 		char rel[128];
