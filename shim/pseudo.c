@@ -2,9 +2,9 @@
  * pseudo.c — the files and calls through which a program would see the
  * host: /proc/self/stat and status, /proc/cpuinfo, /proc/meminfo,
  * /proc/stat, /proc/uptime, /proc/loadavg, boot_id, /proc/<vpid>/stat,
- * status and statm, uname, sysinfo, getrusage, times; and the shim's own
- * fds in /proc/self/fd listings.  (/sys is a tree of real files:
- * supervisor/sysfs.c, shim/sysdir.c.)
+ * status and statm, the mount table and the cgroup, uname, sysinfo,
+ * getrusage, times; and the shim's own fds in /proc/self/fd listings.
+ * (/sys is a tree of real files: supervisor/sysfs.c, shim/sysdir.c.)
  *
  * An open of one of these paths returns a memfd (made through the gate)
  * filled with content generated here from virtual facts only: the virtual
@@ -495,6 +495,68 @@ static void gen_version(struct out *o)
 	puts_(o, "Linux version " RELEASE " (simsup) (gcc) " VERSION "\n");
 }
 
+/* ---- the mount table and the cgroup ---- */
+
+/* What every node's processes see mounted (the host's table holds the
+ * run directory's path and mount ids the kernel counts across runs, and
+ * its cgroup mounts differ from host to host): a root on the virtual
+ * disk, and the kernel's file systems.  No cgroup file system: as on a
+ * machine without one, the JVM and Go find no CPU quota. */
+static const struct mnt {
+	const char *id, *dev, *at, *opts, *type, *src, *super;
+} mounts[] = {
+	{ "21 1", "254:0", "/", "rw,relatime", "ext4", "/dev/vda", "rw" },
+	{ "22 21", "0:5", "/dev", "rw,nosuid,relatime", "devtmpfs", "udev", "rw,mode=755" },
+	{ "23 22", "0:21", "/dev/pts", "rw,nosuid,noexec,relatime", "devpts", "devpts",
+	  "rw,gid=5,mode=620,ptmxmode=000" },
+	{ "24 22", "0:22", "/dev/shm", "rw,nosuid,nodev", "tmpfs", "tmpfs", "rw" },
+	{ "25 21", "0:20", "/proc", "rw,nosuid,nodev,noexec,relatime", "proc", "proc", "rw" },
+	{ "26 21", "0:19", "/sys", "rw,nosuid,nodev,noexec,relatime", "sysfs", "sysfs", "rw" },
+	{ "27 21", "0:83", "/tmp", "rw,nosuid,nodev,relatime", "tmpfs", "tmpfs", "rw" },
+};
+
+static void gen_mountinfo(struct out *o)
+{
+	for (unsigned i = 0; i < sizeof mounts / sizeof *mounts; i++) {
+		const struct mnt *m = &mounts[i];
+		puts_(o, m->id);
+		putc_(o, ' ');
+		puts_(o, m->dev);
+		puts_(o, " / ");
+		puts_(o, m->at);
+		putc_(o, ' ');
+		puts_(o, m->opts);
+		puts_(o, " - ");
+		puts_(o, m->type);
+		putc_(o, ' ');
+		puts_(o, m->src);
+		putc_(o, ' ');
+		puts_(o, m->super);
+		putc_(o, '\n');
+	}
+}
+
+/* /proc/mounts: source, mount point, type, options (the mount's, then the
+ * file system's beyond "rw"), 0 0 */
+static void gen_mounts(struct out *o)
+{
+	for (unsigned i = 0; i < sizeof mounts / sizeof *mounts; i++) {
+		const struct mnt *m = &mounts[i];
+		puts_(o, m->src);
+		putc_(o, ' ');
+		puts_(o, m->at);
+		putc_(o, ' ');
+		puts_(o, m->type);
+		putc_(o, ' ');
+		puts_(o, m->opts);
+		if (strcmp(m->super, "rw")) {
+			putc_(o, ',');
+			puts_(o, m->super + 3);
+		}
+		puts_(o, " 0 0\n");
+	}
+}
+
 /* ---- the simulation's hosts: /etc/hosts, /etc/resolv.conf ---- */
 
 /* The name of a virtual IPv4 address (host order), as getaddrinfo's
@@ -543,6 +605,7 @@ static void gen_resolv(struct out *o)
 enum pf {
 	PF_NONE, PF_STAT, PF_STATUS, PF_STATM, PF_CPUINFO, PF_MEMINFO, PF_SYSSTAT, PF_UPTIME,
 	PF_LOADAVG, PF_BOOTID, PF_UUID, PF_VERSION, PF_OSRELEASE, PF_HOSTNAME, PF_HOSTS, PF_RESOLV,
+	PF_MOUNTINFO, PF_MOUNTS, PF_CGROUP,
 };
 
 static const struct {
@@ -566,6 +629,14 @@ static const struct {
 	{ "/proc/sys/kernel/hostname", PF_HOSTNAME },
 	{ "/etc/hosts", PF_HOSTS },
 	{ "/etc/resolv.conf", PF_RESOLV },
+	{ "/proc/self/mountinfo", PF_MOUNTINFO },
+	{ "/proc/thread-self/mountinfo", PF_MOUNTINFO },
+	{ "/proc/self/mounts", PF_MOUNTS },
+	{ "/proc/thread-self/mounts", PF_MOUNTS },
+	{ "/proc/mounts", PF_MOUNTS },
+	{ "/etc/mtab", PF_MOUNTS },
+	{ "/proc/self/cgroup", PF_CGROUP },
+	{ "/proc/thread-self/cgroup", PF_CGROUP },
 };
 
 static enum pf lookup(const char *path)
@@ -603,6 +674,9 @@ static void generate(struct out *o, enum pf kind, const struct pinfo *pi, bool s
 		break;
 	case PF_HOSTS: gen_hosts(o); break;
 	case PF_RESOLV: gen_resolv(o); break;
+	case PF_MOUNTINFO: gen_mountinfo(o); break;
+	case PF_MOUNTS: gen_mounts(o); break;
+	case PF_CGROUP: puts_(o, "0::/\n"); break; /* the root of a cgroup v2 hierarchy */
 	case PF_NONE: break;
 	}
 }
@@ -654,6 +728,13 @@ by_pid:;
 	}
 	kind = !strcmp(ref.rest, "/stat") ? PF_STAT : !strcmp(ref.rest, "/status") ? PF_STATUS
 	       : !strcmp(ref.rest, "/statm") ? PF_STATM : PF_NONE;
+	enum pf same = !strcmp(ref.rest, "/mountinfo") ? PF_MOUNTINFO
+		       : !strcmp(ref.rest, "/mounts") ? PF_MOUNTS
+		       : !strcmp(ref.rest, "/cgroup") ? PF_CGROUP : PF_NONE;
+	if (same != PF_NONE) { /* the node's processes share them */
+		*fd = make_file(same, flags, NULL, false);
+		return true;
+	}
 	if (kind != PF_NONE) {
 		bool self = ref.vpid == shim_proc.cfg.vpid;
 		if ((*fd = pinfo_get(self ? 0 : (int)ref.vpid, &pi)) == 0) {

@@ -112,3 +112,24 @@ Test(pseudo, workload_node_name)
 	cr_expect(strstr(r.out, "w0 | w0"), "%s", r.out);
 	run_free(&r);
 }
+
+/* The mount table and the cgroup are the virtual machine's: the host's
+ * held the run directory's path (run and run.again differ) and mount ids
+ * counted across runs, so a program reading it (Go's automaxprocs, the
+ * JVM) read other bytes in the second run of --check-determinism. */
+Test(pseudo, mount_table_and_cgroup_are_the_virtual_machines)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -vv --check-determinism -- /bin/sh -c 'cat /proc/self/mountinfo "
+		    "/proc/mounts /proc/self/cgroup; wc -l < /proc/$$/mountinfo; "
+		    "grep -c cgroup /etc/mtab; true'");
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "deterministic: both runs of seed 1 gave"), "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | 21 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | tmpfs /tmp tmpfs rw,nosuid,nodev,relatime 0 0\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | 0::/\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | 7\np0 | 0\n"), "%s", r.out);
+	cr_expect(!strstr(r.out, "simsup-run") && !strstr(r.out, "/work") && !strstr(r.out, "overlay"),
+		  "%s", r.out);
+	run_free(&r);
+}
