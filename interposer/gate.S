@@ -19,6 +19,9 @@ shim_gate_start:
 /* long shim_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
 	.type shim_syscall6, @function
 shim_syscall6:
+	/* unwind information: a cancellation acted on in a handler that
+	 * interrupted a call made here unwinds through this frame */
+	.cfi_startproc
 	mov %rdi, %rax
 	mov %rsi, %rdi
 	mov %rdx, %rsi
@@ -37,6 +40,7 @@ shim_syscall6:
 	movabs $SIM_GATE_MARK, %r9
 2:	syscall
 	ret
+	.cfi_endproc
 	.size shim_syscall6, .-shim_syscall6
 
 /*

@@ -234,7 +234,7 @@ static void on_fatal(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 }
 
-static uint64_t handler_mask(void)
+uint64_t shim_handler_mask(void)
 {
 	uint64_t m = ~0ULL;
 	int sync[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
@@ -250,7 +250,7 @@ static int install_handlers(void *sys_h, void *fatal_h)
 		.handler = sys_h,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTORER,
 		.restorer = shim_gate_restorer,
-		.mask = handler_mask(),
+		.mask = shim_handler_mask(),
 	};
 	long r = raw_sigaction(SIGSYS, &a, NULL);
 	if (r < 0)

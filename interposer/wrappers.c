@@ -1,15 +1,29 @@
 /*
  * wrappers.c — the PLT fast path: libc functions that libsimsup.so exports
  * so that a program's calls reach the shim as plain function calls, without
- * a trap.  Only calls that never block live here: a blocking call must park
- * inside the SIGSYS handler, where the program's signals are held back until
- * the thread has the turn again.  Everything else reaches the shim through
- * the trap (sud.c) or the patched vDSO (vdso.c).
+ * a trap.  Everything else reaches the shim through the trap (sud.c) or the
+ * patched vDSO (vdso.c); calls glibc makes inside itself always trap.
+ *
+ * The hot calls that may block (read, write, the recv and send families,
+ * accept, poll, epoll_wait, nanosleep, clock_nanosleep) are here too, held
+ * to what the trap gives: the shim runs with every asynchronous signal
+ * blocked, as in the SIGSYS handler, with the program's own mask as the
+ * one that decides what ends a wait (shim_self.mask), and a signal reaches
+ * the program when the call returns, before errno is set.  Each is a
+ * cancellation point, as glibc's: a cancellation pending when the call
+ * starts acts then, and pthread_cancel of a thread parked in one ends the
+ * call and the thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -87,4 +101,149 @@ SHIM_EXPORT int getentropy(void *buf, size_t n)
 		return -1;
 	}
 	return call(SYS_getrandom, (long)buf, (long)n, 0) < 0 ? -1 : 0;
+}
+
+/* ---- calls that may block ---- */
+
+static void mask_back(const uint64_t *const *outer)
+{
+	shim_self.mask = *outer;
+}
+
+/* One blocking call, as the SIGSYS handler would make it. */
+static long blocking(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	pthread_testcancel(); /* a cancellation point: a pending cancellation acts here */
+	long r;
+	if (!shim_proc.active || shim_self.sock < 0 || shim_self.real_ids) {
+		int type; /* not simulated: the kernel's, as glibc makes it */
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
+		r = shim_syscall6(nr, a0, a1, a2, a3, a4, a5);
+		pthread_setcanceltype(type, NULL);
+	} else {
+		uint64_t block = shim_handler_mask(), old;
+		shim_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&block, (long)&old, 8, 0, 0);
+		/* Asynchronous cancellation for the call, as glibc's own
+		 * wrapper enables it around the syscall: glibc's pthread_cancel
+		 * sends its signal only to a thread in that mode, and the signal
+		 * is what wakes a thread parked here.  Held back with the
+		 * others, it acts at the pthread_testcancel below, or inside
+		 * the call when the shim runs the program's SA_RESTART handlers
+		 * to restart it (glibc's is one), as it would in glibc's read. */
+		int type;
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
+		{
+			/* put back however the block is left: a cancellation
+			 * acted on inside (a handler the shim runs for a
+			 * restartable call) unwinds through here */
+			__attribute__((cleanup(mask_back))) const uint64_t *outer = shim_self.mask;
+			shim_self.mask = &old;
+			struct sim_call c = { .nr = nr, .a = { a0, a1, a2, a3, a4, a5 } };
+			shim_self.nplt++;
+			r = shim_dispatch(&c);
+		}
+		pthread_setcanceltype(type, NULL);
+		/* what is pending and unblocked is delivered now, as when a
+		 * trap returns */
+		shim_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	}
+	pthread_testcancel();
+	return r;
+}
+
+static long ret_errno(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+#define B(nr, a0, a1, a2, a3, a4, a5) \
+	ret_errno(blocking((nr), (long)(a0), (long)(a1), (long)(a2), (long)(a3), (long)(a4), (long)(a5)))
+
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	return B(SYS_read, fd, buf, n, 0, 0, 0);
+}
+
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	return B(SYS_write, fd, buf, n, 0, 0, 0);
+}
+
+SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
+{
+	return B(SYS_readv, fd, iov, n, 0, 0, 0);
+}
+
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	return B(SYS_writev, fd, iov, n, 0, 0, 0);
+}
+
+SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	return B(SYS_recvfrom, fd, buf, n, flags, 0, 0);
+}
+
+SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+			     socklen_t *fromlen)
+{
+	return B(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+}
+
+SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	return B(SYS_recvmsg, fd, mh, flags, 0, 0, 0);
+}
+
+SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	return B(SYS_sendto, fd, buf, n, flags, 0, 0);
+}
+
+SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+			   socklen_t tolen)
+{
+	return B(SYS_sendto, fd, buf, n, flags, to, tolen);
+}
+
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *mh, int flags)
+{
+	return B(SYS_sendmsg, fd, mh, flags, 0, 0, 0);
+}
+
+SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return (int)B(SYS_accept, fd, addr, len, 0, 0, 0);
+}
+
+SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	return (int)B(SYS_accept4, fd, addr, len, flags, 0, 0);
+}
+
+SHIM_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return (int)B(SYS_poll, fds, n, timeout, 0, 0, 0);
+}
+
+SHIM_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	return (int)B(SYS_epoll_wait, epfd, ev, max, timeout, 0, 0);
+}
+
+SHIM_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return (int)B(SYS_nanosleep, req, rem, 0, 0, 0, 0);
+}
+
+/* returns the error number itself, as the POSIX function does */
+SHIM_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+				struct timespec *rem)
+{
+	long r = blocking(SYS_clock_nanosleep, clk, flags, (long)req, (long)rem, 0, 0);
+	return r < 0 && r > -4096 ? (int)-r : 0;
 }

@@ -77,13 +77,6 @@ static void send_req(struct sim_req *rq, const void *payload, int sendfd)
 	}
 }
 
-/* The signals a thread holds back while it waits for a reply: every one
- * but the synchronous ones (a fault is the thread's own, and SIGSYS must
- * reach the trap handler), as the SIGSYS handler's own mask (sud.c). */
-#define SHIM_SYNC_SIGNALS                                                                  \
-	((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) |      \
-	 (1ULL << (SIGFPE - 1)) | (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)))
-
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep)
 {
 	if (shim_self.sock < 0)
@@ -106,7 +99,7 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	 * requests even take the reply meant for the wait).  Restoring the
 	 * mask after the reply delivers them here, with the turn.
 	 */
-	uint64_t held = ~SHIM_SYNC_SIGNALS, old = 0;
+	uint64_t held = shim_handler_mask(), old = 0; /* as the SIGSYS handler's (sud.c) */
 	bool hold = rep && !shim_self.mask;
 	if (hold)
 		sys4(SYS_rt_sigprocmask, SIG_BLOCK, &held, &old, 8);

@@ -32,6 +32,10 @@ extern char shim_gate_start[], shim_gate_end[], shim_gate_restorer[];
 #define sys6(nr, a, b, c, d, e, f) \
 	shim_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
+/* interposer/sud.c: the signals the SIGSYS handler runs with blocked
+ * (all but the synchronous ones); blocking wrappers hold the same. */
+uint64_t shim_handler_mask(void);
+
 /* One intercepted call, whatever caught it (PLT wrapper, SIGSYS, vDSO). */
 struct sim_call {
 	long nr;

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -144,6 +145,14 @@ int main(int argc, char **argv)
 	if (r > 0)
 		return 0;
 	sup_tsc_trap();
+	/* Two fds per simulated thread (its channel and its probe, sched.c)
+	 * and the network's: as many as the host lets us have.  The
+	 * programs get their own fixed limits (launch.c). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	if (sup_check_program(o.argv[0], prog, sizeof prog, err, sizeof err) < 0)
 		return sup_setup_error("%s", err);
 	if (sup_check_placeholders(&o, err, sizeof err) < 0)
