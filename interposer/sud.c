@@ -55,6 +55,10 @@
 #define ENTRY_SIZE (64 * 1024)  /* depth below the work part: traps nested deeply */
 #define WORK_SIZE (128 * 1024)  /* the shim's own work inside a trap, kernel frames at its top */
 #define REGION_SIZE (ENTRY_SIZE + WORK_SIZE)
+/* The region's lowest SIM_CHAN_SIZE bytes are the thread's channel page
+ * once it has one (shim/channel.c maps it there, so that it moves no
+ * address the program sees): the alternate stack starts above them. */
+#define ALT_LO SIM_CHAN_SIZE
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif
@@ -328,7 +332,8 @@ int shim_sud_arm(void *stacks)
 		return -ENOMEM;
 	shim_self.stacks = stacks;
 	shim_self.work_next = (uintptr_t)stacks + REGION_SIZE;
-	stack_t ss = { .ss_sp = stacks, .ss_size = REGION_SIZE, .ss_flags = SS_AUTODISARM };
+	stack_t ss = { .ss_sp = (char *)stacks + ALT_LO, .ss_size = REGION_SIZE - ALT_LO,
+		       .ss_flags = SS_AUTODISARM };
 	long r = sys2(SYS_sigaltstack, &ss, NULL);
 	if (r < 0)
 		return (int)r;
@@ -465,7 +470,7 @@ static void ss_wish(stack_t *ss)
 	if (ss_enabled(&shim_self.prog_ss))
 		*ss = shim_self.prog_ss;
 	else
-		*ss = (stack_t){ .ss_sp = shim_self.stacks, .ss_size = REGION_SIZE,
+		*ss = (stack_t){ .ss_sp = shim_self.stacks + ALT_LO, .ss_size = REGION_SIZE - ALT_LO,
 				 .ss_flags = SS_AUTODISARM };
 }
 

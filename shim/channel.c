@@ -2,14 +2,22 @@
  * channel.c — this thread's requests to the supervisor.
  *
  * Reachable from the SIGSYS handler: no allocation, kernel only through the
- * gate, no stdio.  A request that expects a reply blocks in recv on the
- * thread's own socket; that is where a parked thread waits for the turn.
+ * gate, no stdio.  A request that expects a reply waits for it; that is
+ * where a parked thread waits for the turn.  At its first such request a
+ * thread makes its channel page (a sealed memfd, mapped here and by the
+ * supervisor: include/simsup/proto.h) and from then on writes requests
+ * there and waits on a futex for the reply, which spares the socket's
+ * sendmsg, poll, recvmsg and send on every hand-off.  Messages with an fd,
+ * and those without a reply, still go on the socket, announced in the page
+ * (counted before they are sent).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -77,12 +85,114 @@ static void send_req(struct sim_req *rq, const void *payload, int sendfd)
 	}
 }
 
+/* ---- the channel page ---- */
+
+_Static_assert(sizeof(struct sim_chan) <= SIM_CHAN_SIZE, "struct sim_chan fits its page");
+
+static void chan_ring(struct sim_chan *ch)
+{
+	__atomic_add_fetch(&ch->bell, 1, __ATOMIC_RELEASE);
+	/* (an exiting thread's page may be gone by now: EFAULT, harmless) */
+	sys6(SYS_futex, &ch->bell, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+/* Puts back the plain memory of the stack region the page covered (and
+ * frees the page's: the supervisor unmaps its side when it drops it). */
+static void chan_unmap(void *p)
+{
+	sys6(SYS_mmap, p, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_STACK, -1, 0);
+}
+
+/* Made at the thread's first request that waits for a reply, and given to
+ * the supervisor on the socket; if anything fails the thread keeps to its
+ * socket. */
+static void chan_open(void)
+{
+	shim_self.chan_off = true;
+	if (!shim_self.stacks)
+		return;
+	long fd = sys2(SYS_memfd_create, "simsup-chan", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return;
+	/* over the lowest bytes of the thread's own stack region, kept for it
+	 * (interposer/sud.c): no address the program sees moves */
+	long p = -1;
+	if (sys2(SYS_ftruncate, fd, SIM_CHAN_SIZE) == 0 &&
+	    sys3(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+		p = sys6(SYS_mmap, shim_self.stacks, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == (long)shim_self.stacks) {
+		sys3(SYS_madvise, p, SIM_CHAN_SIZE, MADV_DONTFORK); /* a child makes its own */
+		struct sim_req rq = { .op = SIM_CHAN };
+		struct sim_rep rep;
+		if (shim_request(&rq, NULL, (int)fd, &rep) == 0) {
+			shim_self.chan = (struct sim_chan *)p;
+			shim_self.chan_nrep = __atomic_load_n(&shim_self.chan->nrep, __ATOMIC_ACQUIRE);
+		} else {
+			chan_unmap((void *)p);
+		}
+	}
+	sys1(SYS_close, fd);
+}
+
+static void chan_wait(struct sim_chan *ch, struct sim_rep *rep)
+{
+	uint32_t want = shim_self.chan_nrep + 1;
+	for (;;) {
+		uint32_t n = __atomic_load_n(&ch->nrep, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ch->closed, __ATOMIC_ACQUIRE))
+			sys1(SYS_exit_group, 128 + 9); /* the run is over, as a closed socket */
+		if (n == want)
+			break;
+		sys6(SYS_futex, &ch->nrep, FUTEX_WAIT, n, 0, 0, 0);
+	}
+	shim_self.chan_nrep = want;
+	memcpy(rep, &ch->rep, sizeof *rep);
+}
+
+/* Exited threads' pages, unmapped by a thread that has the turn: their
+ * threads wrote them last before the supervisor gave it the turn. */
+static void chan_reap(void)
+{
+	while (shim_proc.nchan_dead > 0)
+		chan_unmap(shim_proc.chan_dead[--shim_proc.nchan_dead]);
+}
+
+void shim_chan_drop(void)
+{
+	if (shim_self.chan)
+		chan_unmap(shim_self.chan);
+	shim_self.chan = NULL;
+	shim_self.chan_off = false;
+}
+
+void shim_chan_retire(void)
+{
+	if (!shim_self.chan)
+		return;
+	if (shim_proc.nchan_dead < (int)(sizeof shim_proc.chan_dead / sizeof *shim_proc.chan_dead))
+		shim_proc.chan_dead[shim_proc.nchan_dead++] = shim_self.chan;
+	/* else it stays mapped until the process ends */
+}
+
+void shim_chan_forked(void)
+{
+	if (shim_self.chan) /* MADV_DONTFORK: not mapped here, a hole in the region */
+		chan_unmap(shim_self.chan);
+	shim_self.chan = NULL;
+	shim_self.chan_off = false;
+	shim_proc.nchan_dead = 0;
+}
+
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep)
 {
 	if (shim_self.sock < 0)
 		shim_die("request on a thread without a channel");
 	if (rq->len > SIM_PAYLOAD_MAX)
 		rq->len = SIM_PAYLOAD_MAX;
+	if (rep && sendfd < 0 && !shim_self.chan && !shim_self.chan_off && shim_proc.active)
+		chan_open();
 	rq->now = shim_proc.now;
 	if (shim_self.dirty)
 		rq->flags |= SIM_REQ_DIRTY;
@@ -112,17 +222,38 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	rq->nplt = shim_self.nplt;
 	rq->nvdso = shim_self.nvdso;
 	shim_self.ntrap = shim_self.nplt = shim_self.nvdso = 0;
-	send_req(rq, payload, sendfd);
+	struct sim_chan *ch = shim_self.chan; /* (an exiting thread reads no TLS after the send) */
+	if (ch && rep && sendfd < 0) {
+		memcpy(&ch->rq, rq, sizeof *rq);
+		if (rq->len)
+			memcpy(ch->payload, payload, rq->len);
+		__atomic_store_n(&ch->nreq, ch->nreq + 1, __ATOMIC_RELEASE);
+		chan_ring(ch);
+	} else {
+		/* announced before it is sent: whatever the supervisor finds
+		 * on the socket, it knows whether it is ours */
+		if (ch)
+			__atomic_store_n(&ch->nsock, ch->nsock + 1, __ATOMIC_RELEASE);
+		send_req(rq, payload, sendfd);
+		if (ch)
+			chan_ring(ch);
+	}
 	if (!rep)
 		return 0;
-	long r;
-	do
-		r = sys3(SYS_recvfrom, shim_self.sock, rep, sizeof *rep);
-	while (r == -EINTR);
-	if (r == 0) /* the supervisor ended the run, or died: nothing may go on */
-		sys1(SYS_exit_group, 128 + 9);
-	if (r < (long)sizeof *rep)
-		shim_die("lost the channel to the supervisor (recv)");
+	if (ch) {
+		chan_wait(ch, rep);
+	} else {
+		long r;
+		do
+			r = sys3(SYS_recvfrom, shim_self.sock, rep, sizeof *rep);
+		while (r == -EINTR);
+		if (r == 0) /* the supervisor ended the run, or died: nothing may go on */
+			sys1(SYS_exit_group, 128 + 9);
+		if (r < (long)sizeof *rep)
+			shim_die("lost the channel to the supervisor (recv)");
+	}
+	if (shim_proc.nchan_dead)
+		chan_reap();
 	if (rep->now > shim_proc.now)
 		shim_proc.now = rep->now;
 	shim_proc.next_event = rep->next_event;

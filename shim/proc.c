@@ -63,6 +63,7 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 	if (pid == 0) {
 		int ppid = shim_proc.cfg.vpid;
 		shim_self.sock = sv[1];
+		shim_chan_forked();
 		close_inherited_channels(sv[1]);
 		shim_probe_forget();
 		shim_proc.ntkill = 0; /* the parent's threads' */
@@ -348,6 +349,8 @@ long shim_execve(struct sim_call *c)
 	struct sim_rep rep;
 	rq.len = shown ? (uint32_t)strnlen(shown, 1024) : 0;
 	shim_request(&rq, shown, -1, &rep);
+	shim_chan_drop(); /* the supervisor dropped it too: the next image, or this one
+			     if execve fails, goes on with the socket */
 	sys3(SYS_fcntl, shim_self.sock, F_SETFD, 0);
 	/* rdtsc faulting survives execve and the next image's loader runs
 	 * rdtsc before its shim exists: turn it off; the new shim re-arms. */

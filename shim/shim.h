@@ -82,6 +82,9 @@ bool shim_rdtsc_emulate(ucontext_t *uc);
  * safe in the SIGSYS handler. */
 struct shim_thread {
 	int sock;             /* this thread's channel to the supervisor; -1: none */
+	struct sim_chan *chan; /* its channel page (channel.c); NULL: the socket only */
+	uint32_t chan_nrep;   /* replies taken from it */
+	bool chan_off;        /* made once (or refused): no second try */
 	int vtid;             /* virtual thread id */
 	volatile char sel;    /* Syscall User Dispatch selector byte */
 	bool armed;           /* SUD is on for this thread */
@@ -139,6 +142,10 @@ struct shim_proc {
 	 * thread to queue to itself (signal.c) */
 	struct shim_tkill { int tid; int sig; } tkill[SHIM_TKILL_MAX];
 	int ntkill;
+	/* channel pages of threads that exited, unmapped by the next thread
+	 * that gets the turn (channel.c) */
+	void *chan_dead[8];
+	int nchan_dead;
 };
 extern struct shim_proc shim_proc;
 
@@ -150,6 +157,12 @@ extern struct shim_proc shim_proc;
  * Returns rep->ret, or 0 without a reply.  If the supervisor is gone the
  * process exits: nothing can continue without it. */
 long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct sim_rep *rep);
+/* The channel page: dropped with the image (after SIM_EXEC's reply),
+ * retired by an exiting thread (before its last message), forgotten by a
+ * forked child (which starts without the mapping). */
+void shim_chan_drop(void);
+void shim_chan_retire(void);
+void shim_chan_forked(void);
 /* Convenience: op with up to four arguments, waits for the reply. */
 long shim_call(int op, long a0, long a1, long a2, long a3);
 /* A question that must leave the schedule as it was: whether it is asked

@@ -219,6 +219,7 @@ _Noreturn void shim_thread_exit(int status)
 		shim_probe_close();
 		shim_tkill_drop();
 		shim_fd_disown(sock);
+		shim_chan_retire();
 		shim_request(&rq, NULL, -1, NULL);
 		sys1(SYS_close, sock);
 	}

@@ -117,6 +117,7 @@ static void judge(struct sup_run *R)
 static void free_run(struct sup_run *R)
 {
 	for (int i = 0; i < R->nthreads; i++) {
+		sup_chan_close(R->threads[i]);
 		if (R->threads[i]->sock >= 0)
 			close(R->threads[i]->sock);
 		free(R->threads[i]);

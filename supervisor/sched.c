@@ -281,6 +281,7 @@ void sup_thread_dead(struct sup_run *R, struct sup_thread *t)
 	if (t->state == T_DEAD)
 		return;
 	sup_thread_set(R, t, T_DEAD, t->deadline);
+	sup_chan_close(t);
 	if (t->sock >= 0)
 		close(t->sock);
 	t->sock = -1;

@@ -50,6 +50,10 @@ struct sup_thread {
 	bool precise;            /* T_POLL: waits on its probe, not on any change */
 	bool probe_armed;        /* watched for EPOLLIN (else for nothing) */
 	uint64_t ready_scan;     /* the scan (R->scan) that last found the probe readable */
+	/* its channel page (turn.c, SIM_CHAN), mapped here; NULL: the socket
+	 * only.  What was taken from it and given through it, counted. */
+	struct sim_chan *chan;
+	uint32_t chan_nsock, chan_nreq, chan_nrep;
 	/* the scheduler's indexes (sched.c) */
 	int heap_pos;            /* in R->dl_heap, -1: not there */
 	bool live;               /* counted in R->nlive */
@@ -307,6 +311,9 @@ int sup_signal_from(struct sup_run *R, struct sup_proc *from, struct sup_proc *p
 
 /* turn.c */
 void sup_give_turn(struct sup_run *R, struct sup_thread *t);
+/* a thread's channel page (turn.c): unmapped; closed (the shim told first) */
+void sup_chan_drop(struct sup_thread *t);
+void sup_chan_close(struct sup_thread *t);
 /* Replies to the turn holder's request (ret, and rep.a from a, which may be NULL). */
 void sup_reply(struct sup_run *R, struct sup_thread *t, int64_t ret, const int64_t *a);
 

@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -242,7 +246,7 @@ static bool carries_fd(int op)
 {
 	switch (op) {
 	case SIM_THREAD_NEW: case SIM_FORK: case SIM_TIMER_CREATE: case SIM_NET_SOCKET:
-	case SIM_NET_CONNECT: case SIM_SYNC: case SIM_DISK: case SIM_POLL:
+	case SIM_NET_CONNECT: case SIM_SYNC: case SIM_DISK: case SIM_POLL: case SIM_CHAN:
 		return true;
 	}
 	return false;
@@ -293,12 +297,85 @@ static const char *malformed(const struct msg *m, ssize_t n, int flags, int nfds
 	return NULL;
 }
 
-/* Receives the next request of the thread holding the turn.
- * Returns 1 with a message, 0 when the thread's process died, -1 when the
- * run must end (interrupt, watchdog). */
-static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
+/* The end of a message: checks it (malformed) and takes the sender's time.
+ * Returns 1, or 0 after a protocol error. */
+static int took(struct sup_run *R, struct sup_thread *t, struct msg *m, ssize_t n, int flags, int nfds)
 {
-	int64_t limit = wall_ms() + R->o->watchdog_ns / 1000000;
+	char wb[128];
+	const char *why = malformed(m, n, flags, nfds, wb, sizeof wb);
+	if (why) {
+		protocol_error(R, t, &m->fd, "sent a malformed message (%s)", why);
+		return 0;
+	}
+	m->plen = m->rq.len;
+	m->payload[m->plen] = 0;
+	/* the sender's time moves the clock forward, but never more than
+	 * a nanosecond past the limit (the run then ends there): a
+	 * target's number must not overflow the sums made with now */
+	if (m->rq.now > R->now)
+		R->now = m->rq.now <= R->o->time_limit_ns ? m->rq.now
+			 : R->o->time_limit_ns < INT64_MAX ? R->o->time_limit_ns + 1
+							   : INT64_MAX;
+	return 1;
+}
+
+/* The thread's process is gone (its socket hung up). */
+static int died(struct sup_run *R, struct sup_thread *t)
+{
+	if (!t->proc->exited)
+		sup_proc_exited(R, t->proc, image_died(R, t->proc));
+	else
+		sup_thread_dead(R, t);
+	return 0;
+}
+
+/* One message from the thread's socket (flags: MSG_DONTWAIT or 0).
+ * Returns 1 with it, 0 when the process died or sent a malformed one,
+ * -2 when there is none yet. */
+static int recv_sock(struct sup_run *R, struct sup_thread *t, struct msg *m, int flags)
+{
+	union { /* room for two fds: a second one is seen, and closed */
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { .iov_base = &m->rq, .iov_len = sizeof m->rq + SIM_PAYLOAD_MAX };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			     .msg_controllen = sizeof cm.buf };
+	ssize_t n;
+	do
+		n = recvmsg(t->sock, &mh, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	m->fd = -1;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -2;
+	/* every fd received is kept once (m->fd) or closed: a message
+	 * with several must not leak the others into the supervisor */
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n >= 0 && c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+			if (nfds++ == 0)
+				m->fd = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n < 0 || (n == 0 && hung_up(t->sock))) {
+		if (m->fd >= 0)
+			close(m->fd);
+		m->fd = -1;
+		return died(R, t);
+	}
+	return took(R, t, m, n, mh.msg_flags, nfds);
+}
+
+/* The next message on the thread's socket, waiting for it (poll), as long
+ * as the watchdog lets it. */
+static int recv_sock_wait(struct sup_run *R, struct sup_thread *t, struct msg *m, int64_t limit)
+{
 	for (;;) {
 		if (R->done)
 			return -1;
@@ -319,58 +396,80 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
 				on_signal(R);
 			continue;
 		}
-		union { /* room for two fds: a second one is seen, and closed */
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} cm;
-		struct iovec iov = { .iov_base = &m->rq, .iov_len = sizeof m->rq + SIM_PAYLOAD_MAX };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-				     .msg_controllen = sizeof cm.buf };
-		ssize_t n = recvmsg(t->sock, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* every fd received is kept once (m->fd) or closed: a message
-		 * with several must not leak the others into the supervisor */
-		m->fd = -1;
-		int nfds = 0;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-				if (nfds++ == 0)
-					m->fd = fd;
-				else
-					close(fd);
-			}
-		}
-		if (n < 0 || (n == 0 && hung_up(t->sock))) {
-			if (m->fd >= 0)
-				close(m->fd);
-			if (!t->proc->exited)
-				sup_proc_exited(R, t->proc, image_died(R, t->proc));
-			else
-				sup_thread_dead(R, t);
-			return 0;
-		}
-		char wb[128];
-		const char *why = malformed(m, n, mh.msg_flags, nfds, wb, sizeof wb);
-		if (why) {
-			protocol_error(R, t, &m->fd, "sent a malformed message (%s)", why);
-			return 0;
-		}
-		m->plen = m->rq.len;
-		m->payload[m->plen] = 0;
-		/* the sender's time moves the clock forward, but never more than
-		 * a nanosecond past the limit (the run then ends there): a
-		 * target's number must not overflow the sums made with now */
-		if (m->rq.now > R->now)
-			R->now = m->rq.now <= R->o->time_limit_ns ? m->rq.now
-				 : R->o->time_limit_ns < INT64_MAX ? R->o->time_limit_ns + 1
-								   : INT64_MAX;
-		return 1;
+		r = recv_sock(R, t, m, 0);
+		if (r != -2)
+			return r;
 	}
+}
+
+/* The next message of a thread with a channel page: one it announced on
+ * its socket (nsock, counted before it sends: sent before any later
+ * request), else the request in the page.  Waits on the page's bell,
+ * looking at the socket (the process's death; a message nobody announced is
+ * malformed) and at simsup's own signals every 50 ms. */
+static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int64_t limit)
+{
+	struct sim_chan *ch = t->chan;
+	for (;;) {
+		if (R->done)
+			return -1;
+		if (t->state == T_DEAD)
+			return 0;
+		uint32_t bell = __atomic_load_n(&ch->bell, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ch->nsock, __ATOMIC_ACQUIRE) != t->chan_nsock) {
+			int r = recv_sock_wait(R, t, m, limit);
+			if (r == 1)
+				t->chan_nsock++;
+			return r;
+		}
+		uint32_t nreq = __atomic_load_n(&ch->nreq, __ATOMIC_ACQUIRE);
+		if (nreq != t->chan_nreq) {
+			if (nreq != t->chan_nreq + 1) {
+				protocol_error(R, t, NULL, "sent a malformed message (request %u on its "
+					       "channel page, %u expected)", nreq, t->chan_nreq + 1);
+				return 0;
+			}
+			t->chan_nreq = nreq;
+			m->fd = -1;
+			memcpy(&m->rq, &ch->rq, sizeof m->rq); /* copied once, then checked */
+			size_t len = m->rq.len <= SIM_PAYLOAD_MAX ? m->rq.len : SIM_PAYLOAD_MAX + 1;
+			memcpy(m->payload, ch->payload, len <= SIM_PAYLOAD_MAX ? len : 0);
+			return took(R, t, m, (ssize_t)(sizeof m->rq + len),
+				    len > SIM_PAYLOAD_MAX ? MSG_TRUNC : 0, 0);
+		}
+		int64_t left = limit - wall_ms();
+		if (left <= 0) {
+			watchdog(R, t);
+			return -1;
+		}
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (left < 50 ? left : 50) * 1000000 };
+		if (syscall(SYS_futex, &ch->bell, FUTEX_WAIT, bell, &ts, NULL, 0) == 0 || errno != ETIMEDOUT)
+			continue;
+		struct pollfd pf[2] = { { .fd = t->sock, .events = POLLIN | POLLRDHUP },
+					{ .fd = R->sigfd, .events = POLLIN } };
+		if (poll(pf, 2, 0) <= 0)
+			continue;
+		if (pf[1].revents)
+			on_signal(R);
+		if (__atomic_load_n(&ch->nsock, __ATOMIC_ACQUIRE) != t->chan_nsock)
+			continue; /* announced: taken above */
+		if (pf[0].revents & (POLLHUP | POLLRDHUP | POLLERR)) /* (readable too: EOF) */
+			return died(R, t);
+		if (pf[0].revents & POLLIN) { /* the shim counts each one before it sends it */
+			protocol_error(R, t, NULL, "sent a malformed message (one on its socket that "
+				       "its channel page did not announce)");
+			return 0;
+		}
+	}
+}
+
+/* Receives the next request of the thread holding the turn.
+ * Returns 1 with a message, 0 when the thread's process died, -1 when the
+ * run must end (interrupt, watchdog). */
+static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
+{
+	int64_t limit = wall_ms() + R->o->watchdog_ns / 1000000;
+	return t->chan ? recv_chan(R, t, m, limit) : recv_sock_wait(R, t, m, limit);
 }
 
 /* Sends a reply, or the grant of a turn, without ever blocking.  A shim
@@ -379,6 +478,12 @@ static int recv_req(struct sup_run *R, struct sup_thread *t, struct msg *m)
  * supervisor on it for good (SIGTERM included: it waits on a signalfd). */
 static void send_rep(struct sup_run *R, struct sup_thread *t, const void *buf, size_t len)
 {
+	if (t->chan && len == sizeof t->chan->rep) {
+		memcpy(&t->chan->rep, buf, len);
+		__atomic_store_n(&t->chan->nrep, ++t->chan_nrep, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &t->chan->nrep, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return;
+	}
 	if (send(t->sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 || t->proc->exited)
 		return;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -569,6 +674,49 @@ static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m
 	snprintf(t->proc->exec_path, sizeof t->proc->exec_path, "%.255s", m->payload);
 	t->proc->awaiting_hello = true;
 	reply(R, t, 0, NULL);
+	/* the page goes with the image: both sides drop it after this
+	 * reply (the shim whether or not execve works), and the next image
+	 * says hello on the socket */
+	sup_chan_drop(t);
+}
+
+/* SIM_CHAN: the thread's channel page, a memfd the target cannot shrink
+ * under us (a mapping that shrank would fault in the supervisor). */
+static int64_t on_chan(struct sup_thread *t, int fd)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (t->chan || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SIM_CHAN_SIZE ||
+	    seals < 0 || !(seals & F_SEAL_SHRINK))
+		return -EINVAL;
+	void *p = mmap(NULL, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->chan = p;
+	t->chan_nsock = __atomic_load_n(&t->chan->nsock, __ATOMIC_ACQUIRE);
+	t->chan_nreq = __atomic_load_n(&t->chan->nreq, __ATOMIC_ACQUIRE);
+	t->chan_nrep = __atomic_load_n(&t->chan->nrep, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+void sup_chan_drop(struct sup_thread *t)
+{
+	if (!t->chan)
+		return;
+	munmap(t->chan, SIM_CHAN_SIZE);
+	t->chan = NULL;
+}
+
+/* The thread will get no more replies: a shim waiting on its page ends its
+ * process, as one whose socket is closed. */
+void sup_chan_close(struct sup_thread *t)
+{
+	if (!t->chan)
+		return;
+	__atomic_store_n(&t->chan->closed, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->chan->nrep, ++t->chan_nrep, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &t->chan->nrep, FUTEX_WAKE, 1, NULL, NULL, 0);
+	sup_chan_drop(t);
 }
 
 /* A timerfd_settime the shim made without asking (shim/timer.c), applied
@@ -780,6 +928,19 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			int64_t out[4] = { 0 };
 			reply(R, t, sup_kill(R, t, a, out), out);
 			parked = t->state != T_RUNNABLE || t->proc->exited;
+			break;
+		}
+		case SIM_CHAN: {
+			int64_t cr = m->fd >= 0 ? on_chan(t, m->fd) : -EINVAL;
+			if (t->chan) { /* the reply goes on the socket; the next ones through the page */
+				struct sim_chan *ch = t->chan;
+				t->chan = NULL;
+				reply(R, t, cr, NULL);
+				t->chan = ch;
+			} else {
+				reply(R, t, cr, NULL);
+			}
+			parked = false;
 			break;
 		}
 		case SIM_DISK_USAGE: {

@@ -9,6 +9,13 @@
  * the turn: a thread runs user code only between receiving a reply and sending
  * its next parking request.  A process's death closes its sockets (EOF).
  *
+ * Once a thread has given the supervisor its channel page (SIM_CHAN, struct
+ * sim_chan), requests without an fd travel through the page and every reply
+ * comes through it, each side waking the other with a futex: a hand-off
+ * without socket calls.  Messages that carry an fd, and those that expect no
+ * reply, still go on the socket, each announced in the page (nsock) so that
+ * the supervisor, which then waits on the page only, reads them in order.
+ *
  * The supervisor validates every request: a target is untrusted input.
  */
 #ifndef SIMSUP_PROTO_H
@@ -16,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 4
+#define SIM_PROTO_VERSION 5
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -127,6 +134,9 @@ enum sim_op {
 	                      a0=cursor (0: first) a1=SOCK_STREAM|SOCK_DGRAM.  ret: the next
 	                      cursor (>0) with rep.a[0]=local ip<<16|port a[1]=peer ip<<16|port
 	                      a[2]=SIM_NL_* state a[3]=family|backlog<<8; 0: no more */
+	SIM_CHAN,          /* carries a memfd of SIM_CHAN_SIZE bytes sealed against shrinking
+	                      (SCM_RIGHTS): the thread's channel page (struct sim_chan) from the
+	                      reply on.  ret 0|-errno (the thread keeps to its socket) */
 	SIM_DISK_USAGE,    /* statfs of the storage dirs' file system (shim/diskfree.c).  ret: bytes
 	                      in the caller's node's storage dir (its files' sizes); rep.a[0]=its
 	                      files and directories a[1]=the node's disk size */
@@ -200,6 +210,23 @@ struct sim_rep {
 	int64_t disk_ops;   /* SIM_DISK_* ops with a disk fault active on this node now */
 	int64_t a[4];
 };
+
+/* A thread's channel page, shared by its shim and the supervisor (each
+ * maps the memfd of SIM_CHAN).  Counters only grow; the supervisor copies a
+ * request out before it looks at it, and a page that breaks these rules
+ * ends the target's run as a protocol error. */
+struct sim_chan {
+	uint32_t bell;      /* futex: +1 by the shim after each message; the supervisor waits here */
+	uint32_t nsock;     /* messages the thread sent on its socket (announced after sending) */
+	uint32_t nreq;      /* requests written to rq and payload below */
+	uint32_t nrep;      /* futex: replies written to rep; the thread waits here */
+	uint32_t closed;    /* the supervisor answers no more: the thread's process must end */
+	uint32_t pad;
+	struct sim_rep rep;
+	struct sim_req rq;
+	char payload[SIM_PAYLOAD_MAX];
+};
+#define SIM_CHAN_SIZE 8192
 
 /* Reply to SIM_HELLO: what an image needs to know about itself. */
 struct sim_config {

@@ -189,6 +189,30 @@ Test(untrusted, two_fds_on_one_request, .timeout = 120)
 	expect_malformed("two-fds", "sent a malformed message (request 8: more than one fd)");
 }
 
+/* ---- the channel page (SIM_CHAN) ---- */
+
+/* a page the target could shrink would fault in the supervisor: refused,
+ * and the run goes on on the socket */
+Test(untrusted, channel_page_not_sealed, .timeout = 120)
+{
+	expect_case("chan-unsealed", 0, "pass seed 1", "chan: -22");
+}
+
+Test(untrusted, channel_page_counting_past_its_request, .timeout = 120)
+{
+	expect_malformed("chan-skip", "request 5 on its channel page, 1 expected");
+}
+
+Test(untrusted, channel_page_and_a_message_it_did_not_announce, .timeout = 120)
+{
+	expect_malformed("chan-unannounced", "one on its socket that its channel page did not announce");
+}
+
+Test(untrusted, channel_page_request_longer_than_any, .timeout = 120)
+{
+	expect_malformed("chan-oversized", "sent a malformed message (longer than any request)");
+}
+
 /* ---- arguments that used to hang the supervisor ---- */
 
 /* The next expiry overflowed into the past and fired for ever. */

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -532,12 +533,86 @@ static int m_random(unsigned long long seed)
 	return 0;
 }
 
+/* ---- the channel page (SIM_CHAN) ---- */
+
+static long long page_ret;
+
+/* A memfd of the page's size, sealed against shrinking if `sealed`, given
+ * to the supervisor as this thread's page (page_ret: the reply's ret).
+ * Returns the page mapped here, or NULL.  Once the supervisor has the page,
+ * nothing may make the shim send a request of its own (stdio included): it
+ * knows nothing of this page, and the supervisor would find a message on
+ * the socket that the page did not announce. */
+static struct sim_chan *give_page(bool sealed)
+{
+	int fd = memfd_create("fake-chan", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, SIM_CHAN_SIZE) < 0)
+		return NULL;
+	if (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
+		return NULL;
+	void *p = mmap(NULL, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	struct sim_rep rep;
+	long n = call(SIM_CHAN, NULL, fd, &rep);
+	close(fd);
+	page_ret = n == (long)sizeof rep ? (long long)rep.ret : -9999LL;
+	return p == MAP_FAILED || page_ret != 0 ? NULL : p;
+}
+
+/* A page the target could shrink under the supervisor: refused, and the
+ * thread keeps to its socket. */
+static int m_chan_unsealed(void)
+{
+	give_page(false);
+	printf("chan: %lld\n", page_ret);
+	return 0;
+}
+
+/* The shim, unaware of the page, sends its own request on the socket. */
+static int m_chan_unannounced(void)
+{
+	if (!give_page(true))
+		return 1;
+	printf("chan: %lld\n", page_ret); /* stdio's write: the shim asks */
+	fflush(stdout);
+	linger();
+	return 0;
+}
+
+/* Requests counted past the one the supervisor expects (no futex wake: the
+ * supervisor looks at the page every 50 ms anyway). */
+static int m_chan_skip(void)
+{
+	struct sim_chan *ch = give_page(true);
+	if (!ch)
+		return 1;
+	ch->rq = (struct sim_req){ .op = SIM_YIELD };
+	__atomic_store_n(&ch->nreq, ch->nreq + 5, __ATOMIC_RELEASE);
+	linger();
+	return 0;
+}
+
+/* A request in the page whose length is past any payload. */
+static int m_chan_oversized(void)
+{
+	struct sim_chan *ch = give_page(true);
+	if (!ch)
+		return 1;
+	ch->rq = (struct sim_req){ .op = SIM_NOTE, .len = 1u << 30 };
+	__atomic_store_n(&ch->nreq, ch->nreq + 1, __ATOMIC_RELEASE);
+	linger();
+	return 0;
+}
+
 /* ---- main ---- */
 
 static const struct {
 	const char *name;
 	int (*run)(void);
 } modes[] = {
+	{ "chan-unsealed", m_chan_unsealed },
+	{ "chan-skip", m_chan_skip },
+	{ "chan-unannounced", m_chan_unannounced },
+	{ "chan-oversized", m_chan_oversized },
 	{ "truncated", m_truncated },
 	{ "empty", m_empty },
 	{ "oversized", m_oversized },
