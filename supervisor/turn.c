@@ -406,10 +406,13 @@ static int recv_sock_wait(struct sup_run *R, struct sup_thread *t, struct msg *m
  * its socket (nsock, counted before it sends: sent before any later
  * request), else the request in the page.  Waits on the page's bell,
  * looking at the socket (the process's death; a message nobody announced is
- * malformed) and at simsup's own signals every 50 ms. */
+ * malformed) and at simsup's own signals after 1 ms, then after 2, 4, ...
+ * up to every 50 ms: a process that dies without a word (SIGPIPE, a fatal
+ * signal) mostly does so right after its last call. */
 static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int64_t limit)
 {
 	struct sim_chan *ch = t->chan;
+	int64_t slice = 1; /* ms: doubles to 50 while the thread runs without a call */
 	for (;;) {
 		if (R->done)
 			return -1;
@@ -442,9 +445,11 @@ static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int
 			watchdog(R, t);
 			return -1;
 		}
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = (left < 50 ? left : 50) * 1000000 };
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (left < slice ? left : slice) * 1000000 };
 		if (syscall(SYS_futex, &ch->bell, FUTEX_WAIT, bell, &ts, NULL, 0) == 0 || errno != ETIMEDOUT)
 			continue;
+		if (slice < 50)
+			slice *= 2;
 		struct pollfd pf[2] = { { .fd = t->sock, .events = POLLIN | POLLRDHUP },
 					{ .fd = R->sigfd, .events = POLLIN } };
 		if (poll(pf, 2, 0) <= 0)
