@@ -515,23 +515,22 @@ static const struct mnt {
 	{ "27 21", "0:83", "/tmp", "rw,nosuid,nodev,relatime", "tmpfs", "tmpfs", "rw" },
 };
 
+/* words, one space between each */
+static void put_words(struct out *o, const char *const *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			putc_(o, ' ');
+		puts_(o, w[i]);
+	}
+}
+
 static void gen_mountinfo(struct out *o)
 {
 	for (unsigned i = 0; i < sizeof mounts / sizeof *mounts; i++) {
 		const struct mnt *m = &mounts[i];
-		puts_(o, m->id);
-		putc_(o, ' ');
-		puts_(o, m->dev);
-		puts_(o, " / ");
-		puts_(o, m->at);
-		putc_(o, ' ');
-		puts_(o, m->opts);
-		puts_(o, " - ");
-		puts_(o, m->type);
-		putc_(o, ' ');
-		puts_(o, m->src);
-		putc_(o, ' ');
-		puts_(o, m->super);
+		const char *w[] = { m->id, m->dev, "/", m->at, m->opts, "-", m->type, m->src, m->super };
+		put_words(o, w, sizeof w / sizeof *w);
 		putc_(o, '\n');
 	}
 }
@@ -542,13 +541,8 @@ static void gen_mounts(struct out *o)
 {
 	for (unsigned i = 0; i < sizeof mounts / sizeof *mounts; i++) {
 		const struct mnt *m = &mounts[i];
-		puts_(o, m->src);
-		putc_(o, ' ');
-		puts_(o, m->at);
-		putc_(o, ' ');
-		puts_(o, m->type);
-		putc_(o, ' ');
-		puts_(o, m->opts);
+		const char *w[] = { m->src, m->at, m->type, m->opts };
+		put_words(o, w, sizeof w / sizeof *w);
 		if (strcmp(m->super, "rw")) {
 			putc_(o, ',');
 			puts_(o, m->super + 3);

@@ -686,22 +686,29 @@ static void on_exec(struct sup_run *R, struct sup_thread *t, const struct msg *m
 }
 
 /* SIM_CHAN: the thread's channel page, a memfd the target cannot shrink
- * under us (a mapping that shrank would fault in the supervisor). */
-static int64_t on_chan(struct sup_thread *t, int fd)
+ * under us (a mapping that shrank would fault in the supervisor).  The
+ * reply goes on the socket; the next ones through the page.  A thread that
+ * has a page already is answered through it. */
+static void on_chan(struct sup_run *R, struct sup_thread *t, int fd)
 {
 	struct stat st;
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (t->chan || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < SIM_CHAN_SIZE ||
-	    seals < 0 || !(seals & F_SEAL_SHRINK))
-		return -EINVAL;
-	void *p = mmap(NULL, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	t->chan = p;
-	t->chan_nsock = __atomic_load_n(&t->chan->nsock, __ATOMIC_ACQUIRE);
-	t->chan_nreq = __atomic_load_n(&t->chan->nreq, __ATOMIC_ACQUIRE);
-	t->chan_nrep = __atomic_load_n(&t->chan->nrep, __ATOMIC_ACQUIRE);
-	return 0;
+	int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : -1;
+	void *p = MAP_FAILED;
+	int64_t r = -EINVAL;
+	if (!t->chan && seals >= 0 && (seals & F_SEAL_SHRINK) && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size >= SIM_CHAN_SIZE) {
+		p = mmap(NULL, SIM_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		r = p == MAP_FAILED ? -errno : 0;
+	}
+	if (r == 0) { /* counted from before the reply: the thread runs once it has it */
+		const struct sim_chan *ch = p;
+		t->chan_nsock = __atomic_load_n(&ch->nsock, __ATOMIC_ACQUIRE);
+		t->chan_nreq = __atomic_load_n(&ch->nreq, __ATOMIC_ACQUIRE);
+		t->chan_nrep = __atomic_load_n(&ch->nrep, __ATOMIC_ACQUIRE);
+	}
+	reply(R, t, r, NULL);
+	if (r == 0)
+		t->chan = p;
 }
 
 void sup_chan_drop(struct sup_thread *t)
@@ -935,19 +942,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = t->state != T_RUNNABLE || t->proc->exited;
 			break;
 		}
-		case SIM_CHAN: {
-			int64_t cr = m->fd >= 0 ? on_chan(t, m->fd) : -EINVAL;
-			if (t->chan) { /* the reply goes on the socket; the next ones through the page */
-				struct sim_chan *ch = t->chan;
-				t->chan = NULL;
-				reply(R, t, cr, NULL);
-				t->chan = ch;
-			} else {
-				reply(R, t, cr, NULL);
-			}
+		case SIM_CHAN:
+			on_chan(R, t, m->fd);
 			parked = false;
 			break;
-		}
 		case SIM_DISK_USAGE: {
 			int64_t out[4] = { 0 };
 			int64_t used = sup_disk_usage(R, t->proc->node, &out[0], &out[1]);
