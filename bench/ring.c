@@ -1,7 +1,7 @@
 /*
  * ring.c — the native floor under simsup's scaling figure, for bench/run.
  *
- *   ring N ROUNDS
+ *   ring N ROUNDS [hub]
  *
  * N processes, pinned to the CPU the first one starts on (as simsup runs),
  * pass a token round a ring ROUNDS times: each waits on its own futex word
@@ -12,13 +12,22 @@
  * the machine itself charges for switching among more address spaces
  * (caches, TLB), with no simulation at all.  Prints nothing; bench/run
  * times it from outside, by difference between two ROUNDS.
+ *
+ * With "hub", process 0 stands for simsup's supervisor: it passes the token
+ * to each of the other N-1 in turn and gets it back before the next, as
+ * simsup hands the turn to the next thread and gets it back when that
+ * thread parks.  A round is then 2(N-1) hand-offs; the cost of one visit
+ * (two hand-offs) is the floor of any design in which the supervisor takes
+ * every switch, whatever its own work costs.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,8 +50,9 @@ static void pass_token(uint32_t *w)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || atoi(argv[1]) < 2 || atol(argv[2]) < 0) {
-		fprintf(stderr, "usage: ring N ROUNDS (N >= 2)\n");
+	bool hub = argc == 4 && strcmp(argv[3], "hub") == 0;
+	if ((argc != 3 && !hub) || atoi(argv[1]) < 2 || atol(argv[2]) < 0) {
+		fprintf(stderr, "usage: ring N ROUNDS [hub] (N >= 2)\n");
 		return 2;
 	}
 	int n = atoi(argv[1]);
@@ -66,6 +76,21 @@ int main(int argc, char **argv)
 			perror("ring: fork");
 			return 1;
 		}
+		if (pid == 0 && hub && i == 0) {
+			for (long r = 0; r < rounds; r++)
+				for (int k = 1; k < n; k++) {
+					pass_token(&w[k * STRIDE]);
+					wait_token(&w[0]);
+				}
+			_exit(0);
+		}
+		if (pid == 0 && hub) {
+			for (long r = 0; r < rounds; r++) {
+				wait_token(&w[i * STRIDE]);
+				pass_token(&w[0]);
+			}
+			_exit(0);
+		}
 		if (pid == 0) {
 			for (long r = 0; r < rounds; r++) {
 				wait_token(&w[i * STRIDE]);
@@ -74,7 +99,7 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 	}
-	if (rounds > 0)
+	if (rounds > 0 && !hub)
 		pass_token(&w[0]);
 	int status, bad = 0;
 	for (int i = 0; i < n; i++)

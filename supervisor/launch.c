@@ -493,6 +493,7 @@ static _Noreturn void child(struct sup_run *R, int node, int sock, const char *p
 	setpgid(0, 0); /* Ctrl-C reaches simsup, which ends the run */
 	prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0); /* see tsc.c */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_TIMERSLACK, 0); /* the default, not the supervisor's (run.c) */
 	if (getppid() != sup)
 		_exit(127);
 	sigset_t none;

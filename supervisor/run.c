@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -242,7 +243,21 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 		}
 	sup_faults_start(&R);
 	sup_disk_start(&R);
+	/* The wait for the turn holder's next request wakes after 1 ms to look
+	 * for a silent death (turn.c, recv_chan).  With the default 50 us of
+	 * slack that timer is the CPU's next event on every hand-off, and
+	 * arming and cancelling it reprograms the timer hardware, a VM exit
+	 * each: about 2 us per hand-off on the benchmark machine (bench/ring
+	 * with a timed hub, docs/benchmarks.md).  With a tick of slack (the
+	 * resolution of the coarse clock) it expires with the scheduler tick
+	 * instead, or a tick later when the CPU idles.  Launched processes go
+	 * back to the default (launch.c). */
+	struct timespec tick = { 0, 0 };
+	clock_getres(CLOCK_MONOTONIC_COARSE, &tick);
+	long slack = tick.tv_sec ? 10000000L : tick.tv_nsec;
+	prctl(PR_SET_TIMERSLACK, slack < 1000000L ? 1000000L : slack > 10000000L ? 10000000L : slack);
 	sup_run_loop(&R);
+	prctl(PR_SET_TIMERSLACK, 0);
 	sup_kill_all(&R);
 	sup_sysfs_end(&R);
 	sup_faults_write_args(&R);

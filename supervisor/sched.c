@@ -285,6 +285,9 @@ void sup_thread_dead(struct sup_run *R, struct sup_thread *t)
 	if (t->sock >= 0)
 		close(t->sock);
 	t->sock = -1;
+	if (t->probe_armed)
+		R->probes_armed--;
+	t->probe_armed = false;
 	if (t->probe >= 0) { /* out of the set first: the shim may still hold it */
 		epoll_ctl(R->probe_ep, EPOLL_CTL_DEL, t->probe, NULL);
 		close(t->probe);
@@ -530,6 +533,8 @@ void sup_probe_set(struct sup_run *R, struct sup_thread *t, int fd)
 		close(t->probe);
 	}
 	t->probe = -1;
+	if (t->probe_armed)
+		R->probes_armed--;
 	t->probe_armed = false;
 	/* an epoll instance of the target's, or nothing: we poll it */
 	if (!is_epoll(fd)) {
@@ -550,8 +555,10 @@ void sup_probe_watch(struct sup_run *R, struct sup_thread *t)
 	if (t->probe_armed)
 		return;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)t->seq };
-	if (epoll_ctl(R->probe_ep, EPOLL_CTL_MOD, t->probe, &ev) == 0)
+	if (epoll_ctl(R->probe_ep, EPOLL_CTL_MOD, t->probe, &ev) == 0) {
 		t->probe_armed = true;
+		R->probes_armed++;
+	}
 }
 
 static void probe_scan(struct sup_run *R)
@@ -566,8 +573,9 @@ static void probe_scan(struct sup_run *R)
 		R->scan_evs = e;
 		R->scan_cap = cap;
 	}
-	/* level-triggered and room for every probe: all the readable ones */
-	int n = epoll_wait(R->probe_ep, R->scan_evs, R->scan_cap, 0);
+	/* level-triggered and room for every probe: all the readable ones
+	 * (a probe that watches nothing is never readable: no call for none) */
+	int n = R->probes_armed ? epoll_wait(R->probe_ep, R->scan_evs, R->scan_cap, 0) : 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t k = R->scan_evs[i].data.u64;
 		if (k >= (uint64_t)R->nthreads)
@@ -578,6 +586,8 @@ static void probe_scan(struct sup_run *R)
 		} else if (t->probe >= 0) {
 			struct epoll_event ev = { .events = 0, .data.u64 = k };
 			epoll_ctl(R->probe_ep, EPOLL_CTL_MOD, t->probe, &ev);
+			if (t->probe_armed)
+				R->probes_armed--;
 			t->probe_armed = false;
 		}
 	}

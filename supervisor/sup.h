@@ -124,6 +124,7 @@ struct sup_run {
 	int probe_ep;            /* every thread's probe (sched.c) */
 	uint64_t scan;           /* probe scans made; the last one is current */
 	uint64_t scan_key;       /* R->gen + R->node_changes at the last scan */
+	int probes_armed;        /* threads whose probe_armed is set: none, no scan */
 	struct epoll_event *scan_evs;
 	int scan_cap;
 	struct sup_stats st;
