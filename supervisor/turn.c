@@ -413,6 +413,7 @@ static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int
 {
 	struct sim_chan *ch = t->chan;
 	int64_t slice = 1; /* ms: doubles to 50 while the thread runs without a call */
+	bool yielded = false;
 	for (;;) {
 		if (R->done)
 			return -1;
@@ -439,6 +440,18 @@ static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int
 			memcpy(m->payload, ch->payload, len <= SIM_PAYLOAD_MAX ? len : 0);
 			return took(R, t, m, (ssize_t)(sizeof m->rq + len),
 				    len > SIM_PAYLOAD_MAX ? MSG_TRUNC : 0, 0);
+		}
+		if (!yielded) {
+			/* The thread was just given the turn (or a reply) and is
+			 * runnable on our CPU: let it run now and stay runnable
+			 * ourselves, so that its next request finds us awake. A
+			 * futex wait here instead makes its request a wake-up of
+			 * a sleeping supervisor, one more switch each time (2.98
+			 * switches per sleep in the idle cluster, 2.44 with the
+			 * yield, 25% less wall time: docs/benchmarks.md). */
+			yielded = true;
+			sched_yield();
+			continue;
 		}
 		int64_t left = limit - wall_ms();
 		if (left <= 0) {
