@@ -9,6 +9,8 @@
  *   simsup --seed 1 -- ./signals abort     abort(): reported the same way
  *   simsup --seed 1 -- ./signals altstack  handlers run on the alternate stack the program
  *                                          installed, and sigaltstack says so (Go checks it)
+ *   simsup --seed 1 -- ./signals sharedalt three threads share one alternate stack (varnish
+ *                                          does) and make raw syscalls that park at once
  *
  * Each mode prints what it saw and exits 0 when it saw what Linux does.
  */
@@ -260,6 +262,53 @@ static int mode_crash(void)
 	return *p;
 }
 
+/* ---- sharedalt ---- */
+
+/* One buffer as every thread's alternate stack: legal, as long as no two
+ * handlers run on it at once (varnish gives it to all its threads for its
+ * crash handler).  The threads' raw syscalls trap (no libc wrapper) and
+ * park in the trap together; each must come back with its own registers. */
+static char shared_alt[65536];
+
+static long raw_nanosleep(const struct timespec *ts)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "0"((long)SYS_nanosleep), "D"(ts), "S"(0L)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static void *shared_alt_thread(void *arg)
+{
+	long id = (long)arg;
+	stack_t ss = { .ss_sp = shared_alt, .ss_size = sizeof shared_alt };
+	if (sigaltstack(&ss, NULL) < 0)
+		return (void *)-1L;
+	long sum = 0;
+	for (int i = 0; i < 5; i++) {
+		struct timespec ts = { 0, (10 + 7 * id) * 1000000L };
+		sum += raw_nanosleep(&ts) == 0 ? id : -1000;
+	}
+	return (void *)sum;
+}
+
+static int mode_sharedalt(void)
+{
+	pthread_t th[3];
+	for (long i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, shared_alt_thread, (void *)(i + 1));
+	for (long i = 0; i < 3; i++) {
+		void *r = NULL;
+		char what[120];
+		pthread_join(th[i], &r);
+		printf("     thread %ld: %ld\n", i + 1, (long)r);
+		snprintf(what, sizeof what, "thread %ld: five raw nanosleeps on the shared alternate stack "
+			 "came back to it, each with 0", i + 1);
+		check((long)r == 5 * (i + 1), what);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -274,12 +323,14 @@ int main(int argc, char **argv)
 		mode_sigwait();
 	else if (!strcmp(m, "altstack"))
 		mode_altstack();
+	else if (!strcmp(m, "sharedalt"))
+		mode_sharedalt();
 	else if (!strcmp(m, "crash"))
 		return mode_crash();
 	else if (!strcmp(m, "abort"))
 		abort();
 	else {
-		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|altstack|crash|abort\n");
+		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|altstack|sharedalt|crash|abort\n");
 		return 2;
 	}
 	printf("%s\n", failures ? "signals: FAILED" : "signals: all ok");

@@ -17,8 +17,12 @@
  * entered on whatever alternate stack is current.  On the shim's region,
  * the kernel disarms it for the length of the trap; on the program's, the
  * handler moves at once to the top of the work part (shim_sigsys_entry
- * below), so a few kilobytes of the program's stack hold only the kernel's
- * frame, and disables the alternate stack itself.  Either way, while the
+ * below), with a copy of the kernel's frame that it returns through, and
+ * disables the alternate stack itself.  (The frame cannot stay where the
+ * kernel wrote it: a program may give all its threads one alternate stack,
+ * as varnish does, legal while no two of its handlers run at once, and
+ * every thread parked in a trap would have its frame at the same place,
+ * each overwritten by the next thread's trap.)  Either way, while the
  * shim works the kernel has no alternate stack, and a trap nested in a trap
  * (the shim's own libc in a static program, libunwind) gets its frame below
  * the live ones on the current stack, never at the top of an alternate
@@ -89,34 +93,69 @@ static bool on_region(uintptr_t sp)
 	return shim_self.stacks && sp - (uintptr_t)shim_self.stacks < REGION_SIZE;
 }
 
-/* Where shim_sigsys_entry moves a handler entered at sp: 0 to stay (on the
- * shim's region already: the kernel put the frame there, below any live
- * one); else, entered on the program's alternate stack, at work_next (the
- * top of the work part, or below the frames of a trap running the
- * program's handlers: shim_run_handlers). */
-uintptr_t shim_work_sp(uintptr_t sp) __attribute__((used, visibility("hidden")));
-uintptr_t shim_work_sp(uintptr_t sp)
+/* Where shim_sigsys_entry moves a handler entered with its frame pointer
+ * at fp (the kernel's frame starts at fp + 8: the restorer's address, the
+ * ucontext, the siginfo si, and above them the FP state uc's fpregs points
+ * at): 0 to stay (on the shim's region already: the kernel put the frame
+ * there, below any live one); else, entered on the program's alternate
+ * stack, the address of a copy of the whole frame at work_next (the top of
+ * the work part, or below the frames of a trap running the program's
+ * handlers: shim_run_handlers), at the same offset modulo 64 (the FP state
+ * is 64-byte aligned; the frame, so the copy, is 8 mod 16).  The handler
+ * runs below the copy and returns through it: rt_sigreturn restores the
+ * copy.  A frame not laid out as expected is not copied: the handler just
+ * moves to work_next (16-aligned), as before the copy. */
+uintptr_t shim_work_sp(uintptr_t fp, uintptr_t si, uintptr_t ucv) __attribute__((used, visibility("hidden")));
+uintptr_t shim_work_sp(uintptr_t fp, uintptr_t si, uintptr_t ucv)
 {
-	if (!shim_self.stacks || on_region(sp))
+	if (!shim_self.stacks || on_region(fp))
 		return 0;
-	return shim_self.work_next & ~(uintptr_t)15;
+	shim_self.trap_moved = true; /* the alternate stack goes off in shim_on_sigsys */
+	uintptr_t base = fp + 8, end = si + 128 /* sizeof (siginfo_t) */;
+	/* Entered by the kernel, the frame is right above us (the restorer's
+	 * address, then uc).  Called by a static program's handler stub
+	 * instead (shim_handler_tp), it lies above that stub's frames: then
+	 * no copy, as before (a static program whose threads share one
+	 * alternate stack is not covered: docs/compatibility.md). */
+	if (ucv != base + 8)
+		return shim_self.work_next & ~(uintptr_t)15;
+	ucontext_t *uc = (ucontext_t *)ucv;
+	uintptr_t fpx = (uintptr_t)uc->uc_mcontext.fpregs;
+	if (fpx) {
+		/* the XSAVE area's size, past the legacy 512 bytes (sigcontext.h) */
+		const struct _fpx_sw_bytes *sw = (const void *)(fpx + 464);
+		uintptr_t fend = fpx + (sw->magic1 == FP_XSTATE_MAGIC1 ? sw->extended_size : 512);
+		if (fpx < end || fend - base > 32 * 1024)
+			return shim_self.work_next & ~(uintptr_t)15; /* not the layout we know: as before */
+		end = fend;
+	}
+	if (ucv < base || si < ucv || end - base > 32 * 1024)
+		return shim_self.work_next & ~(uintptr_t)15;
+	uintptr_t top = shim_self.work_next & ~(uintptr_t)63;
+	uintptr_t dst = ((top - (end - base) - 64) & ~(uintptr_t)63) + (base & 63);
+	__builtin_memcpy((void *)dst, (const void *)base, end - base);
+	if (fpx)
+		((ucontext_t *)(ucv - base + dst))->uc_mcontext.fpregs = (void *)(fpx - base + dst);
+	return dst;
 }
 
 /* Entered on the program's alternate stack and moved off it: until this
  * trap's rt_sigreturn the kernel has no alternate stack, as the shim's
  * region's SS_AUTODISARM gives a trap entered there, so that a nested trap
  * stacks below us. */
-static void altstack_off(const ucontext_t *uc)
+static void altstack_off(void)
 {
-	if (!shim_self.stacks || on_region((uintptr_t)uc))
+	if (!shim_self.trap_moved)
 		return;
+	shim_self.trap_moved = false;
 	stack_t ss = { .ss_flags = SS_DISABLE };
 	sys2(SYS_sigaltstack, &ss, NULL);
 }
 
 /* The SIGSYS handler: shim_on_sigsys on the work stack.  Entered as if
- * called (rsp = 8 mod 16); returns to the kernel's restorer on the stack it
- * was entered on. */
+ * called (rsp = 8 mod 16).  Returns to the kernel's restorer on the stack
+ * it was entered on, or, moved with a copy of the kernel's frame, through
+ * the copy (si and uc then point into it). */
 __asm__(".text\n"
 	".globl shim_sigsys_entry\n.hidden shim_sigsys_entry\n"
 	"shim_sigsys_entry:\n"
@@ -125,7 +164,14 @@ __asm__(".text\n"
 	" mov %rbp, %rdi\n"
 	" call shim_work_sp\n"
 	" mov -8(%rbp), %rdi\n mov -16(%rbp), %rsi\n mov -24(%rbp), %rdx\n"
-	" test %rax, %rax\n jz 1f\n mov %rax, %rsp\n"
+	" test %rax, %rax\n jz 1f\n"
+	/* a copy is 8 mod 16, as the frame; a plain move 16-aligned */
+	" test $8, %al\n jnz 2f\n mov %rax, %rsp\n jmp 1f\n"
+	"2: lea 8(%rbp), %rcx\n"
+	" sub %rcx, %rsi\n add %rax, %rsi\n sub %rcx, %rdx\n add %rax, %rdx\n"
+	" mov %rax, %rbp\n lea -8(%rax), %rsp\n and $-16, %rsp\n"
+	" call shim_on_sigsys\n"
+	" mov %rbp, %rsp\n ret\n"
 	"1: call shim_on_sigsys\n"
 	" mov %rbp, %rsp\n pop %rbp\n ret\n");
 
@@ -422,7 +468,7 @@ void shim_on_sigsys(int sig, siginfo_t *si, void *ucv)
 	int saved = errno;
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
-	altstack_off(uc);
+	altstack_off();
 	if (si->si_code != SYS_USER_DISPATCH) {
 		/* sent by the supervisor's watchdog: say where this thread is */
 		static char bt[SIM_PAYLOAD_MAX];

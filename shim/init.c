@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "net.h"
 
 int shim_state; /* per process: 0 new, 1 initializing, 2 done */
 
@@ -85,6 +86,7 @@ void shim_init(void)
 	if ((err = shim_rdtsc_enable()) < 0)
 		shim_die("cannot make rdtsc trap (PR_SET_TSC)");
 	shim_scan_signalfds(); /* kept across the exec that started this image */
+	shim_net_exec_restore(parse_fd(getenv(SIM_ENV_VSOCKS))); /* and its virtual sockets */
 	shim_proc.active = true;
 	if ((err = shim_sud_arm(NULL)) < 0)
 		shim_die("cannot arm syscall user dispatch (PR_SET_SYSCALL_USER_DISPATCH)");

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -27,8 +28,8 @@
 #include "net.h"
 #include "netif.h"
 
-/* Per process (copied by fork, rebuilt empty by exec); written only by the
- * thread that holds the turn. */
+/* Per process (copied by fork, handed to the next image by exec: below);
+ * written only by the thread that holds the turn. */
 static struct shim_vsock table[NET_MAX_FD];
 static int32_t name_pid;   /* the supervisor's pid and run number, from SIM_NET_SOCKET */
 static uint32_t name_run;
@@ -335,6 +336,36 @@ static long uname_call(struct sim_call *c)
 	return r;
 }
 
+/* "socket(AF_PACKET (17), SOCK_RAW (3), protocol 1544): why" to the trace
+ * and simsup's stderr: the call the program made, then the reason. */
+static void refuse_socket(long nr, int dom, int type, int proto, const char *why)
+{
+	static const char *const doms[] = { [AF_INET] = "AF_INET", [AF_INET6] = "AF_INET6",
+					    [AF_PACKET] = "AF_PACKET", [AF_NETLINK] = "AF_NETLINK" };
+	static const char *const types[] = { [SOCK_STREAM] = "SOCK_STREAM", [SOCK_DGRAM] = "SOCK_DGRAM",
+					     [SOCK_RAW] = "SOCK_RAW", [SOCK_SEQPACKET] = "SOCK_SEQPACKET" };
+	char buf[400], *p = stpcpy(buf, "socket(");
+	int base = type & 0xf;
+	if (dom >= 0 && dom < (int)(sizeof doms / sizeof *doms) && doms[dom])
+		p = stpcpy(stpcpy(p, doms[dom]), " (");
+	p = put_u(p, (uint64_t)(unsigned)dom);
+	if (dom >= 0 && dom < (int)(sizeof doms / sizeof *doms) && doms[dom])
+		*p++ = ')';
+	p = stpcpy(p, ", ");
+	if (base < (int)(sizeof types / sizeof *types) && types[base])
+		p = stpcpy(stpcpy(p, types[base]), " (");
+	p = put_u(p, (uint64_t)base);
+	if (base < (int)(sizeof types / sizeof *types) && types[base])
+		*p++ = ')';
+	p = stpcpy(p, ", protocol ");
+	p = put_u(p, (uint64_t)(unsigned)proto);
+	p = stpcpy(p, "): ");
+	size_t room = sizeof buf - (size_t)(p - buf) - 1, n = strlen(why);
+	memcpy(p, why, n < room ? n : room);
+	p[n < room ? n : room] = 0;
+	shim_refuse(nr, buf);
+}
+
 /* socket(): AF_INET/AF_INET6 TCP and UDP become virtual; AF_UNIX stays
  * local; the rest is refused with a reason in the trace. */
 static bool net_socket(struct sim_call *c, long *ret)
@@ -346,8 +377,8 @@ static bool net_socket(struct sim_call *c, long *ret)
 	if (dom == AF_NETLINK)
 		return shim_netlink_socket(c, ret); /* netlink.c */
 	if (dom != AF_INET && dom != AF_INET6) {
-		shim_refuse(c->nr, "sockets of this address family are not simulated "
-				   "(only AF_INET, AF_INET6 TCP/UDP and local AF_UNIX)");
+		refuse_socket(c->nr, dom, type, proto, "sockets of this address family are not simulated "
+				   "(only AF_INET, AF_INET6 TCP/UDP, local AF_UNIX and NETLINK_ROUTE)");
 		*ret = -EAFNOSUPPORT;
 		return true;
 	}
@@ -360,7 +391,7 @@ static bool net_socket(struct sim_call *c, long *ret)
 	else if (base == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP))
 		*ret = shim_udp_socket(dom, flags);
 	else if (base == SOCK_RAW || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		shim_refuse(c->nr, "raw and ICMP sockets (ping) are not simulated");
+		refuse_socket(c->nr, dom, type, proto, "raw and ICMP sockets are not simulated");
 		*ret = -EPERM;
 	} else
 		*ret = -EPROTONOSUPPORT;
@@ -468,4 +499,81 @@ long shim_net_mmsg(struct shim_vsock *v, int fd, struct sim_call *c, bool out, b
 			return (long)i + 1;
 	}
 	return (long)i;
+}
+
+/* ---- across execve ----
+ *
+ * A server that execs with its sockets open (postfix's master and smtpd,
+ * inetd-style servers, socket activation) must find them virtual in the
+ * next image: otherwise its accept, getsockname and getpeername reach the
+ * AF_UNIX socket underneath.  Before the exec the table goes into a memfd
+ * (not close-on-exec, at the shim's fds), named to the next image in
+ * SIM_ENV_VSOCKS; its shim takes back each entry whose fd is still the
+ * same open file (device and inode: close-on-exec fds are gone) and closes
+ * the memfd before the program runs. */
+
+#define VS_MAGIC 0x564b5353u /* "SSKV" */
+struct vs_handoff {
+	uint32_t magic, count;
+	int32_t name_pid;
+	uint32_t name_run;
+};
+struct vs_handoff_ent {
+	int32_t fd;
+	uint32_t pad;
+	uint64_t dev, ino;
+	struct shim_vsock v;
+};
+
+int shim_net_exec_save(void)
+{
+	struct vs_handoff h = { VS_MAGIC, 0, name_pid, name_run };
+	for (int fd = 0; fd < NET_MAX_FD; fd++)
+		h.count += table[fd].on;
+	if (!h.count)
+		return -1;
+	long m = sys2(SYS_memfd_create, "simsup-vsocks", 0);
+	if (m < 0)
+		return -1;
+	long hi = sys3(SYS_fcntl, m, F_DUPFD, SIM_FD_MIN);
+	if (hi >= 0) {
+		sys1(SYS_close, m);
+		m = hi;
+	}
+	bool ok = sys3(SYS_write, m, &h, sizeof h) == (long)sizeof h;
+	for (int fd = 0; ok && fd < NET_MAX_FD; fd++) {
+		struct stat st;
+		if (!table[fd].on || sys2(SYS_fstat, fd, &st) < 0)
+			continue;
+		struct vs_handoff_ent e = { .fd = fd, .dev = st.st_dev, .ino = st.st_ino, .v = table[fd] };
+		ok = sys3(SYS_write, m, &e, sizeof e) == (long)sizeof e;
+	}
+	if (!ok) {
+		sys1(SYS_close, m);
+		return -1;
+	}
+	return (int)m;
+}
+
+void shim_net_exec_restore(int m)
+{
+	if (m < 0)
+		return;
+	struct vs_handoff h;
+	if (sys4(SYS_pread64, m, &h, sizeof h, 0) == (long)sizeof h && h.magic == VS_MAGIC &&
+	    h.count <= NET_MAX_FD) {
+		shim_net_set_prefix(h.name_pid, h.name_run);
+		for (uint32_t i = 0; i < h.count; i++) {
+			struct vs_handoff_ent e;
+			struct stat st;
+			if (sys4(SYS_pread64, m, &e, sizeof e, sizeof h + (uint64_t)i * sizeof e) != (long)sizeof e)
+				break;
+			if (e.fd < 0 || e.fd >= NET_MAX_FD || sys2(SYS_fstat, e.fd, &st) < 0 ||
+			    st.st_dev != e.dev || st.st_ino != e.ino)
+				continue;
+			table[e.fd] = e.v;
+			table[e.fd].on = 1;
+		}
+	}
+	sys1(SYS_close, m);
 }

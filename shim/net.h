@@ -92,6 +92,10 @@ void shim_net_put_addr(const struct shim_vsock *v, uint32_t ip, uint16_t port, v
 		       unsigned *len);
 long shim_net_bind_to(struct shim_vsock *v, uint32_t ip, uint16_t port);
 void shim_net_sigpipe(int flags);
+/* Execve: the table into a memfd for the next image (its fd, or -1 when
+ * there is nothing to pass), and back from it in that image (closes it). */
+int shim_net_exec_save(void);
+void shim_net_exec_restore(int memfd);
 
 /* An iovec cursor: walks a program's iovec array without copying it. */
 struct net_iov {

@@ -125,6 +125,13 @@ bool shim_netif_ioctl(struct sim_call *c, long *ret)
 		*ret = ifconf((struct ifconf *)c->a[2]);
 		return true;
 	}
+	if (req == SIOCGARP) {
+		/* the virtual network has no link layer: no neighbour is in
+		 * the ARP table, as when its entry has expired (squid asks
+		 * for each client's MAC address and goes on without) */
+		*ret = -ENXIO;
+		return true;
+	}
 	switch (req) {
 	case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFDSTADDR:
 	case SIOCGIFBRDADDR: case SIOCGIFNETMASK: case SIOCGIFMETRIC: case SIOCGIFMTU:

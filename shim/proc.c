@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "shim.h"
+#include "net.h"
 #include "simsup/shebang.h"
 
 static void close_inherited_channels(int keep)
@@ -170,14 +171,28 @@ static bool env_is(const char *e, const char *name)
  * environment without our variables, then LD_PRELOAD (ours first, theirs
  * kept) and SIMSUP_FD.  Programs that clear their environment still get a
  * shim. */
-static char **build_env(char *const *envp, bool preload, void **blk, size_t *blklen)
+static char *put_env_fd(char *s, const char *name, int v)
+{
+	s = stpcpy(stpcpy(s, name), "=");
+	char num[16];
+	int d = 0;
+	do
+		num[d++] = (char)('0' + v % 10);
+	while ((v /= 10) && d < 15);
+	while (d)
+		*s++ = num[--d];
+	*s = 0;
+	return s;
+}
+
+static char **build_env(char *const *envp, bool preload, int vsocks, void **blk, size_t *blklen)
 {
 	size_t n = 0;
 	const char *their_preload = NULL;
 	for (; envp && envp[n]; n++)
 		if (env_is(envp[n], "LD_PRELOAD"))
 			their_preload = envp[n] + 11;
-	size_t len = (n + 3) * sizeof(char *) + 2048 + (their_preload ? strlen(their_preload) : 0);
+	size_t len = (n + 4) * sizeof(char *) + 2048 + (their_preload ? strlen(their_preload) : 0);
 	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
@@ -185,7 +200,8 @@ static char **build_env(char *const *envp, bool preload, void **blk, size_t *blk
 	char *s = (char *)p + (n + 3) * sizeof(char *);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!env_is(envp[i], "LD_PRELOAD") && !env_is(envp[i], SIM_ENV_FD))
+		if (!env_is(envp[i], "LD_PRELOAD") && !env_is(envp[i], SIM_ENV_FD) &&
+		    !env_is(envp[i], SIM_ENV_VSOCKS))
 			out[k++] = envp[i];
 	if (preload) {
 		out[k++] = s;
@@ -195,15 +211,11 @@ static char **build_env(char *const *envp, bool preload, void **blk, size_t *blk
 		s++;
 	}
 	out[k++] = s;
-	s = stpcpy(s, SIM_ENV_FD "=");
-	char num[16];
-	int v = shim_self.sock, d = 0;
-	do
-		num[d++] = (char)('0' + v % 10);
-	while ((v /= 10) && d < 15);
-	while (d)
-		*s++ = num[--d];
-	*s = 0;
+	s = put_env_fd(s, SIM_ENV_FD, shim_self.sock) + 1;
+	if (vsocks >= 0) {
+		out[k++] = s;
+		put_env_fd(s, SIM_ENV_VSOCKS, vsocks);
+	}
 	out[k] = NULL;
 	*blk = (void *)p;
 	*blklen = len;
@@ -332,14 +344,20 @@ long shim_execve(struct sim_call *c)
 	char *const *envp = (char *const *)c->a[at ? 3 : 2];
 	void *blk, *ablk = NULL;
 	size_t blklen, ablklen = 0;
-	char **env = build_env(envp, !is_static, &blk, &blklen);
-	if (!env)
+	int vsocks = shim_net_exec_save(); /* the virtual sockets go on (net.c) */
+	char **env = build_env(envp, !is_static, vsocks, &blk, &blklen);
+	if (!env) {
+		if (vsocks >= 0)
+			sys1(SYS_close, vsocks);
 		return -ENOMEM;
+	}
 	const char *shown = path; /* what the supervisor names the image by */
 	if (is_static) {
 		argv = static_argv(path, interp, iarg, argv, &ablk, &ablklen);
 		if (!argv) {
 			sys2(SYS_munmap, blk, blklen);
+			if (vsocks >= 0)
+				sys1(SYS_close, vsocks);
 			return -ENOMEM;
 		}
 		path = shim_proc.cfg.lib;
@@ -369,6 +387,8 @@ long shim_execve(struct sim_call *c)
 	sys2(SYS_munmap, blk, blklen);
 	if (ablk)
 		sys2(SYS_munmap, ablk, ablklen);
+	if (vsocks >= 0)
+		sys1(SYS_close, vsocks);
 	shim_call(SIM_EXEC_FAILED, r, 0, 0, 0);
 	return r;
 }

@@ -93,6 +93,7 @@ struct shim_thread {
 	int *clear_tid;       /* CLONE_CHILD_CLEARTID address, for join */
 	char *stacks;          /* entry and work stacks of the SIGSYS handler (sud.c) */
 	uintptr_t work_next;   /* where a switch to the work stack starts (sud.c) */
+	bool trap_moved;       /* this trap was entered on the program's alternate stack (sud.c) */
 	unsigned ss_gen;       /* counts the program's sigaltstack changes (sud.c) */
 	ucontext_t *uc;        /* the registers of the trapped call, NULL outside one */
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */

@@ -29,6 +29,9 @@
  * The exec path of the shim re-adds it when a program clears its environment. */
 #define SIM_ENV_FD "SIMSUP_FD"
 #define SIM_ENV_LIB "SIMSUP_LIB"
+/* The fd of a memfd holding the virtual sockets an image passes to the one
+ * it execs (shim/net.c): read and closed by the new image's shim. */
+#define SIM_ENV_VSOCKS "SIMSUP_VSOCKS"
 /* The shim's own fds live at or above this number (see shim/fdguard.c). */
 #define SIM_FD_MIN 900
 

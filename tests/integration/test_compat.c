@@ -91,6 +91,25 @@ Test(compat_programs, handler_blocking_every_signal_can_make_syscalls)
 	free(h);
 }
 
+/* postfix's master execs smtpd, which accepts on the listening socket it
+ * inherited: the socket stays virtual in the next image (its clients'
+ * addresses, the trace's net-accept), and a close-on-exec one is gone. */
+Test(compat_programs, a_listening_socket_stays_virtual_across_exec)
+{
+	char *h = helper("exec_socket");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --check-determinism --workload "
+		    "'sh -c \"echo hi | nc.openbsd -N 10.0.1.1 2525; echo hi | nc.openbsd -N p0 2525\"' "
+		    "-- %s {ip} 2525", h);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | close-on-exec socket gone"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | a new socket on fd 3: family 2 port 0"), "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | family 2 peer 10.0.0.1 local 10.0.1.1:2525"), "%s", r.out);
+	cr_expect(!strstr(r.out, "family 1"), "%s", r.out);
+	run_free(&r);
+	free(h);
+}
+
 Test(compat_programs, node_child_process_exec_sync)
 {
 	need_program("node");

@@ -17,6 +17,12 @@ static const char ifaces_py[] =
 	"print('SIOCGIFNETMASK eth0', socket.inet_ntoa(r[20:24]))\n"
 	"try: fcntl.ioctl(s.fileno(), 0x8916, struct.pack('256s', b'eth0'))\n" /* SIOCSIFADDR */
 	"except OSError as e: print('SIOCSIFADDR', e.strerror)\n"
+	"arp = struct.pack('HH4s8x', socket.AF_INET, 0, socket.inet_aton('10.0.0.1')) + bytes(20) + "
+	"bytes(16) + struct.pack('16s', b'eth0')\n"
+	"try: fcntl.ioctl(s.fileno(), 0x8954, arp)\n" /* SIOCGARP */
+	"except OSError as e: print('SIOCGARP', e.strerror)\n"
+	"try: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))\n"
+	"except OSError as e: print('AF_PACKET', e.strerror)\n"
 	"l = socket.socket(); l.bind(('0.0.0.0', 8080)); l.listen(5)\n"
 	"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('10.0.1.1', 5353))\n"
 	"sys.stdout.flush()\n"
@@ -66,6 +72,13 @@ Test(net_interfaces, lo_and_eth0_through_netlink_ioctls_and_ip)
 		  r.out);
 	cr_expect(strstr(r.out, "Network is unreachable"), "%s", r.out);
 	cr_expect(strstr(r.err, "refused ioctl: interface ioctl 0x8916"), "%s", r.err);
+	/* no link layer: an empty ARP table, as natively for an unknown host */
+	cr_expect(strstr(r.out, "p0 | SIOCGARP No such device or address"), "%s", r.out);
+	cr_expect(!strstr(r.err, "0x8954"), "%s", r.err);
+	/* a refused socket is named as the program asked for it */
+	cr_expect(strstr(r.out, "p0 | AF_PACKET Address family not supported by protocol"), "%s", r.out);
+	cr_expect(strstr(r.err, "refused socket: socket(AF_PACKET (17), SOCK_RAW (3), protocol 1544): "
+				"sockets of this address family are not simulated"), "%s", r.err);
 	cr_expect(count_in(r.out, "inet ") == 2, "only lo's and eth0's IPv4 addresses: %s", r.out);
 	run_free(&r);
 }

@@ -21,6 +21,7 @@ Test(signals, signalfd_in_epoll_reads_another_process_kill) { mode_passes("signa
 Test(signals, epipe_when_ignored_death_by_sigpipe_otherwise) { mode_passes("sigpipe"); }
 Test(signals, sigtimedwait_times_out_and_sigwaitinfo_takes_a_thread_signal) { mode_passes("sigwait"); }
 Test(signals, handlers_run_on_the_alternate_stack_the_program_installed) { mode_passes("altstack"); }
+Test(signals, threads_sharing_one_alternate_stack_trap_and_park_together) { mode_passes("sharedalt"); }
 
 Test(signals, same_seed_same_hash_five_times, .timeout = 120)
 {
