@@ -373,5 +373,18 @@ struct sup_trace *sup_trace_open(const char *path);
 void sup_trace_ev(struct sup_run *R, const struct sup_proc *p, int vtid, const char *kind,
 		  const char *fmt, ...);
 void sup_trace_close(struct sup_trace *t, char hash[33]);
+/* One field of a trace line; kind 'i', 'u' or 's' as in sup_trace_ev. */
+struct sup_trace_field {
+	const char *key;
+	char kind;
+	int64_t i;
+	uint64_t u;
+	const char *s;
+};
+/* The JSON line of n fields, without its newline, into out (cap bytes):
+ * its length, or 0 when it does not fit.  With json_c, through json-c's
+ * objects; else formatted directly where that gives the same bytes, and
+ * through json-c for what would not (a string to escape, a key twice). */
+size_t sup_trace_render(const struct sup_trace_field *f, int n, bool json_c, char *out, size_t cap);
 
 #endif
