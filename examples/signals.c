@@ -11,6 +11,8 @@
  *                                          installed, and sigaltstack says so (Go checks it)
  *   simsup --seed 1 -- ./signals sharedalt three threads share one alternate stack (varnish
  *                                          does) and make raw syscalls that park at once
+ *   simsup --seed 1 -- ./signals sleeps    sleep and usleep: how long, and what a signal
+ *                                          that ends them early leaves (seconds left, EINTR)
  *
  * Each mode prints what it saw and exits 0 when it saw what Linux does.
  */
@@ -309,6 +311,52 @@ static int mode_sharedalt(void)
 	return 0;
 }
 
+/* ---- sleeps ---- */
+
+static void on_alarm(int s)
+{
+	(void)s;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int mode_sleeps(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sa, NULL);
+	double t0 = mono();
+	errno = ENOENT;
+	unsigned left = sleep(1);
+	double t1 = mono();
+	printf("     sleep(1): %u left, %.3f s, errno %d\n", left, t1 - t0, errno);
+	check(left == 0 && t1 - t0 >= 1.0 && t1 - t0 < 1.1 && errno == ENOENT,
+	      "sleep(1) sleeps a second, returns 0 and leaves errno alone");
+	int r = usleep(250000);
+	double t2 = mono();
+	printf("     usleep(250000): %d, %.3f s\n", r, t2 - t1);
+	check(r == 0 && t2 - t1 >= 0.25 && t2 - t1 < 0.35, "usleep(250000) sleeps a quarter second");
+	alarm(1);
+	left = sleep(5);
+	double t3 = mono();
+	printf("     sleep(5) with alarm(1): %u left, %.3f s\n", left, t3 - t2);
+	/* the whole seconds of what is left: 4 at exactly 1 s (virtual time),
+	 * 3 natively, a little after */
+	check((left == 4 || left == 3) && t3 - t2 >= 1.0 && t3 - t2 < 1.1,
+	      "a signal ends sleep(5) at 1 s with 4 s left (3 and a fraction natively)");
+	alarm(1);
+	r = usleep(3000000);
+	int e = errno;
+	double t4 = mono();
+	printf("     usleep(3000000) with alarm(1): %d errno %d, %.3f s\n", r, e, t4 - t3);
+	check(r == -1 && e == EINTR && t4 - t3 >= 1.0 && t4 - t3 < 1.1, "a signal ends usleep with EINTR");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -325,12 +373,14 @@ int main(int argc, char **argv)
 		mode_altstack();
 	else if (!strcmp(m, "sharedalt"))
 		mode_sharedalt();
+	else if (!strcmp(m, "sleeps"))
+		mode_sleeps();
 	else if (!strcmp(m, "crash"))
 		return mode_crash();
 	else if (!strcmp(m, "abort"))
 		abort();
 	else {
-		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|altstack|sharedalt|crash|abort\n");
+		fprintf(stderr, "usage: signals tgkill|signalfd|sigpipe|sigwait|altstack|sharedalt|sleeps|crash|abort\n");
 		return 2;
 	}
 	printf("%s\n", failures ? "signals: FAILED" : "signals: all ok");

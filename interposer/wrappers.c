@@ -5,7 +5,7 @@
  * patched vDSO (vdso.c); calls glibc makes inside itself always trap.
  *
  * The hot calls that may block (read, write, the recv and send families,
- * accept, poll, epoll_wait, nanosleep, clock_nanosleep) are here too, held
+ * accept, poll, epoll_wait, nanosleep, clock_nanosleep, usleep, sleep) are here too, held
  * to what the trap gives: the shim runs with every asynchronous signal
  * blocked, as in the SIGSYS handler, with the program's own mask as the
  * one that decides what ends a wait (shim_self.mask), and a signal reaches
@@ -238,6 +238,26 @@ SHIM_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeou
 SHIM_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	return (int)B(SYS_nanosleep, req, rem, 0, 0, 0, 0);
+}
+
+/* usleep and sleep call glibc's nanosleep from inside libc, where no PLT
+ * reaches: wrapped themselves, as glibc writes them (memcached's threads
+ * sleep with usleep: a trap each before). */
+SHIM_EXPORT int usleep(useconds_t us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+	return (int)B(SYS_nanosleep, &ts, 0, 0, 0, 0, 0);
+}
+
+/* the whole seconds not slept when a signal ends it, else 0 (errno kept) */
+SHIM_EXPORT unsigned int sleep(unsigned int s)
+{
+	int saved = errno;
+	struct timespec ts = { .tv_sec = s, .tv_nsec = 0 };
+	if (B(SYS_nanosleep, &ts, &ts, 0, 0, 0, 0) < 0)
+		return (unsigned int)ts.tv_sec;
+	errno = saved;
+	return 0;
 }
 
 /* returns the error number itself, as the POSIX function does */

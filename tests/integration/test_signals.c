@@ -22,6 +22,7 @@ Test(signals, epipe_when_ignored_death_by_sigpipe_otherwise) { mode_passes("sigp
 Test(signals, sigtimedwait_times_out_and_sigwaitinfo_takes_a_thread_signal) { mode_passes("sigwait"); }
 Test(signals, handlers_run_on_the_alternate_stack_the_program_installed) { mode_passes("altstack"); }
 Test(signals, threads_sharing_one_alternate_stack_trap_and_park_together) { mode_passes("sharedalt"); }
+Test(signals, sleep_and_usleep_in_virtual_time_and_ended_by_a_signal) { mode_passes("sleeps"); }
 
 Test(signals, same_seed_same_hash_five_times, .timeout = 120)
 {
