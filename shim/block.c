@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 
 #include "shim.h"
+#include "net.h"
 
 void shim_yield(void)
 {
@@ -242,6 +243,10 @@ static void received_fds(const struct msghdr *mh)
 				int fd;
 				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
 				shim_note_signalfd(fd);
+				if (shim_net_foreign_vsock(fd))
+					shim_refuse(SYS_recvmsg, "a virtual TCP or UDP socket received over "
+						    "SCM_RIGHTS is not simulated: the receiver has the local "
+						    "AF_UNIX socket under it (docs/compatibility.md)");
 			}
 }
 

@@ -113,6 +113,24 @@ int shim_net_name(void *sun, uint32_t id, bool conn)
 	return name_with(sun, conn ? 'c' : 's', id);
 }
 
+/* Is fd the AF_UNIX socket under a virtual one (its name, or its peer's,
+ * one of ours) without being in this process's table? */
+bool shim_net_foreign_vsock(int fd)
+{
+	if (shim_vs(fd))
+		return false;
+	for (int peer = 0; peer < 2; peer++) {
+		struct sockaddr_un sun;
+		unsigned len = sizeof sun;
+		memset(&sun, 0, sizeof sun);
+		if (sys3(peer ? SYS_getpeername : SYS_getsockname, fd, &sun, &len) == 0 &&
+		    sun.sun_family == AF_UNIX && len > sizeof(sa_family_t) + 8 && !sun.sun_path[0] &&
+		    !memcmp(sun.sun_path + 1, "simsup.", 7))
+			return true;
+	}
+	return false;
+}
+
 int shim_net_relay_name(void *sun)
 {
 	return name_with(sun, 'r', 0);

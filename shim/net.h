@@ -95,6 +95,9 @@ void shim_net_sigpipe(int flags);
 /* Execve: the table into a memfd for the next image (its fd, or -1 when
  * there is nothing to pass), and back from it in that image (closes it). */
 int shim_net_exec_save(void);
+/* fd is the AF_UNIX socket under a virtual socket of another process
+ * (received over SCM_RIGHTS): not simulated (block.c says so) */
+bool shim_net_foreign_vsock(int fd);
 void shim_net_exec_restore(int memfd);
 
 /* An iovec cursor: walks a program's iovec array without copying it. */

@@ -110,6 +110,28 @@ Test(compat_programs, a_listening_socket_stays_virtual_across_exec)
 	free(h);
 }
 
+/* Not simulated, but said: a virtual socket sent to another process over
+ * SCM_RIGHTS arrives as the AF_UNIX socket under it (docs/compatibility.md,
+ * Known divergences). */
+Test(compat_programs, a_virtual_socket_received_over_scm_rights_is_refused_by_name)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -c \""
+		    "import os, socket\n"
+		    "a, b = socket.socketpair()\n"
+		    "l = socket.socket(); l.bind(('0.0.0.0', 7070)); l.listen(5)\n"
+		    "if os.fork() == 0:\n"
+		    "    m, fds, f, ad = socket.recv_fds(b, 16, 4); os._exit(0)\n"
+		    "socket.send_fds(a, [b'x'], [l.fileno()]); os.wait()\n"
+		    "print('sent', l.family)\"");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | sent 2"), "%s", r.out);
+	cr_expect(strstr(r.err, "refused recvmsg: a virtual TCP or UDP socket received over SCM_RIGHTS"),
+		  "%s", r.err);
+	run_free(&r);
+}
+
 Test(compat_programs, node_child_process_exec_sync)
 {
 	need_program("node");
