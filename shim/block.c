@@ -243,10 +243,11 @@ static void received_fds(const struct msghdr *mh)
 				int fd;
 				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
 				shim_note_signalfd(fd);
-				if (shim_net_foreign_vsock(fd))
+				if (shim_net_foreign_vsock(fd) && !shim_net_adopt(fd))
 					shim_refuse(SYS_recvmsg, "a virtual TCP or UDP socket received over "
-						    "SCM_RIGHTS is not simulated: the receiver has the local "
-						    "AF_UNIX socket under it (docs/compatibility.md)");
+						    "SCM_RIGHTS whose sender left nothing of it (another node, "
+						    "or sendmmsg): the receiver has the local AF_UNIX socket "
+						    "under it (docs/compatibility.md)");
 			}
 }
 
@@ -471,5 +472,7 @@ plain:
 		if (w < 0)
 			return w;
 	}
+	if (c->nr == SYS_sendmsg)
+		shim_net_pass_fds((const struct msghdr *)c->a[1]); /* virtual sockets it carries */
 	return shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }

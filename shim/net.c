@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -28,8 +29,9 @@
 #include "net.h"
 #include "netif.h"
 
-/* Per process (copied by fork, handed to the next image by exec: below);
- * written only by the thread that holds the turn. */
+/* Per process (copied by fork, handed to the next image by exec and to
+ * another process with the socket over SCM_RIGHTS: below); written only by
+ * the thread that holds the turn. */
 static struct shim_vsock table[NET_MAX_FD];
 static int32_t name_pid;   /* the supervisor's pid and run number, from SIM_NET_SOCKET */
 static uint32_t name_run;
@@ -594,4 +596,65 @@ void shim_net_exec_restore(int m)
 		}
 	}
 	sys1(SYS_close, m);
+}
+
+/* ---- across SCM_RIGHTS ----
+ *
+ * A process that sends a virtual socket to another over a local socket
+ * (node's cluster module hands each accepted connection to a worker;
+ * haproxy's and nginx's reloads hand over listeners) leaves its entry with
+ * the supervisor, keyed by the AF_UNIX socket's inode, before the kernel
+ * moves the fd; the receiver's shim takes it back for the fd it got. */
+
+struct vs_passed {
+	int32_t name_pid;
+	uint32_t name_run;
+	struct shim_vsock v;
+};
+_Static_assert(sizeof(struct vs_passed) <= SIM_NET_PASS_MAX, "a passed entry fits SIM_NET_PASS");
+
+void shim_net_pass_fds(const struct msghdr *mh)
+{
+	if (!mh || !mh->msg_control || mh->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+			struct stat st;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+			struct shim_vsock *v = shim_vs(fd);
+			if (!v || sys2(SYS_fstat, fd, &st) < 0)
+				continue;
+			struct vs_passed p = { name_pid, name_run, *v };
+			struct sim_req rq = { .op = SIM_NET_PASS, .a = { (int64_t)st.st_dev, (int64_t)st.st_ino },
+					      .len = sizeof p };
+			struct sim_rep rep;
+			shim_request(&rq, &p, -1, &rep);
+		}
+	}
+}
+
+bool shim_net_adopt(int fd)
+{
+	struct stat st;
+	if (fd < 0 || fd >= NET_MAX_FD || shim_vs(fd) || sys2(SYS_fstat, fd, &st) < 0)
+		return false;
+	struct vs_passed p;
+	char *b = (char *)&p;
+	for (size_t got = 0; got < sizeof p; got += 32) {
+		struct sim_req rq = { .op = SIM_NET_ADOPT,
+				      .a = { (int64_t)st.st_dev, (int64_t)st.st_ino, (int64_t)got } };
+		struct sim_rep rep;
+		if (shim_request(&rq, NULL, -1, &rep) != (long)sizeof p)
+			return false;
+		memcpy(b + got, rep.a, sizeof p - got < 32 ? sizeof p - got : 32);
+	}
+	if (name_pid && (p.name_pid != name_pid || p.name_run != name_run))
+		return false; /* not of this run */
+	shim_net_set_prefix(p.name_pid, p.name_run);
+	table[fd] = p.v;
+	table[fd].on = 1;
+	return true;
 }

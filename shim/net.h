@@ -96,8 +96,13 @@ void shim_net_sigpipe(int flags);
  * there is nothing to pass), and back from it in that image (closes it). */
 int shim_net_exec_save(void);
 /* fd is the AF_UNIX socket under a virtual socket of another process
- * (received over SCM_RIGHTS): not simulated (block.c says so) */
+ * (received over SCM_RIGHTS) */
 bool shim_net_foreign_vsock(int fd);
+/* SCM_RIGHTS: before a sendmsg, the virtual sockets among the fds it
+ * carries go to the supervisor; after a recvmsg, fd takes its sender's
+ * entry back (false: none) */
+void shim_net_pass_fds(const struct msghdr *mh);
+bool shim_net_adopt(int fd);
 void shim_net_exec_restore(int memfd);
 
 /* An iovec cursor: walks a program's iovec array without copying it. */

@@ -100,6 +100,7 @@ void sup_net_free(struct sup_run *R)
 	free(N->next_port);
 	free(N->buf);
 	free(N->evbuf);
+	free(N->passed);
 	free(N);
 	R->net = NULL;
 	sup_on_links_changed = NULL;
@@ -649,6 +650,66 @@ static int64_t on_resolve(struct sup_run *R, struct sup_thread *t, const int64_t
 	return i < R->o->nworkloads ? (int64_t)sup_workload_ip((int)i) : -ENOENT;
 }
 
+/* ---- sockets passed between processes (SCM_RIGHTS) ----
+ *
+ * The sender's shim leaves what its table knows of the socket, keyed by
+ * the inode of the AF_UNIX socket under it; the receiver's shim takes it
+ * back 32 bytes per request.  The bytes are the shims' business: kept,
+ * bounded, never read here.  A node's sockets stay the node's: a receiver
+ * on another node finds nothing. */
+
+#define NET_PASSED_MAX 1024
+
+struct sup_passed {
+	uint64_t dev, ino;
+	int node;
+	uint32_t len;
+	char data[SIM_NET_PASS_MAX];
+};
+
+static int64_t on_pass(struct sup_run *R, struct sup_thread *t, const int64_t *a, const char *payload,
+		       uint32_t len)
+{
+	struct sup_net *N = R->net;
+	if (len == 0 || len > SIM_NET_PASS_MAX)
+		return -EINVAL;
+	struct sup_passed *p = NULL;
+	for (uint32_t i = 0; i < N->npassed && !p; i++)
+		if (N->passed[i].dev == (uint64_t)a[0] && N->passed[i].ino == (uint64_t)a[1])
+			p = &N->passed[i];
+	if (!p && N->npassed < NET_PASSED_MAX) {
+		struct sup_passed *more = realloc(N->passed, (N->npassed + 1) * sizeof *more);
+		if (!more)
+			return -ENOMEM;
+		N->passed = more;
+		p = &N->passed[N->npassed++];
+	}
+	if (!p) /* full: the oldest slot goes, in turn */
+		p = &N->passed[N->passed_next++ % NET_PASSED_MAX];
+	p->dev = (uint64_t)a[0];
+	p->ino = (uint64_t)a[1];
+	p->node = t->proc->node;
+	p->len = len;
+	memcpy(p->data, payload, len);
+	return 0;
+}
+
+static int64_t on_adopt(struct sup_run *R, struct sup_thread *t, const int64_t *a, int64_t *out)
+{
+	struct sup_net *N = R->net;
+	for (uint32_t i = 0; i < N->npassed; i++) {
+		struct sup_passed *p = &N->passed[i];
+		if (p->dev != (uint64_t)a[0] || p->ino != (uint64_t)a[1] || p->node != t->proc->node)
+			continue;
+		if (a[2] < 0 || a[2] >= (int64_t)p->len)
+			return -EINVAL;
+		size_t n = p->len - (size_t)a[2];
+		memcpy(out, p->data + a[2], n < 32 ? n : 32);
+		return p->len;
+	}
+	return -ENOENT;
+}
+
 bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req *rq,
 		   const char *payload, int *fd)
 {
@@ -666,6 +727,8 @@ bool sup_net_serve(struct sup_run *R, struct sup_thread *t, const struct sim_req
 	case SIM_NET_RESOLVE: ret = on_resolve(R, t, a, payload, out); break;
 	case SIM_NET_FLUSH: sup_net_pump(R); ret = 0; break;
 	case SIM_NET_LIST: ret = on_list(R, t, a, out); break;
+	case SIM_NET_PASS: ret = on_pass(R, t, a, payload, rq->len); break;
+	case SIM_NET_ADOPT: ret = on_adopt(R, t, a, out); break;
 	}
 	sup_reply(R, t, ret, out);
 	return false;

@@ -113,6 +113,8 @@ struct sup_net {
 	void *evbuf;
 	int evcap;
 	struct sup_dgram *flight; /* datagrams on their way (events hold them) */
+	struct sup_passed *passed; /* sockets sent over SCM_RIGHTS (net.c, on_pass) */
+	uint32_t npassed, passed_next;
 };
 
 #define NET_UNWATCHED 0x80000000u /* an end not in the epoll set */

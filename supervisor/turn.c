@@ -1031,7 +1031,7 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_NET_SOCKET: case SIM_NET_BIND: case SIM_NET_LISTEN: case SIM_NET_CONNECT:
 		case SIM_NET_STATUS: case SIM_NET_ACCEPT: case SIM_NET_CLOSE: case SIM_NET_RESOLVE:
-		case SIM_NET_FLUSH: case SIM_NET_LIST:
+		case SIM_NET_FLUSH: case SIM_NET_LIST: case SIM_NET_PASS: case SIM_NET_ADOPT:
 			parked = sup_net_serve(R, t, &m->rq, m->payload, &m->fd);
 			break;
 		default:

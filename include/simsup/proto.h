@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 5
+#define SIM_PROTO_VERSION 6
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -143,8 +143,16 @@ enum sim_op {
 	SIM_DISK_USAGE,    /* statfs of the storage dirs' file system (shim/diskfree.c).  ret: bytes
 	                      in the caller's node's storage dir (its files' sizes); rep.a[0]=its
 	                      files and directories a[1]=the node's disk size */
+	SIM_NET_PASS,      /* a virtual socket is about to go to another process over SCM_RIGHTS:
+	                      a0=st_dev a1=st_ino of the AF_UNIX socket under it; payload: what
+	                      the receiver's shim needs of it (opaque to the supervisor, at most
+	                      SIM_NET_PASS_MAX bytes), kept for the receiver.  ret 0|-errno */
+	SIM_NET_ADOPT,     /* a process received such a socket: a0=st_dev a1=st_ino a2=offset.
+	                      ret: the length of what the sender left (-ENOENT: nothing), with
+	                      rep.a[] = its 32 bytes from offset */
 	SIM_OP_MAX
 };
+#define SIM_NET_PASS_MAX 256
 
 #define SIM_PG_GETPGID 0
 #define SIM_PG_GETSID 1

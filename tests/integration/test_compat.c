@@ -110,10 +110,11 @@ Test(compat_programs, a_listening_socket_stays_virtual_across_exec)
 	free(h);
 }
 
-/* Not simulated, but said: a virtual socket sent to another process over
- * SCM_RIGHTS arrives as the AF_UNIX socket under it (docs/compatibility.md,
- * Known divergences). */
-Test(compat_programs, a_virtual_socket_received_over_scm_rights_is_refused_by_name)
+/* A virtual socket sent to another process over SCM_RIGHTS is a virtual
+ * socket there too: a listener (haproxy's and nginx's reloads hand them
+ * over), and accepted connections (node's cluster module hands each to a
+ * worker, whose request then knows its client). */
+Test(compat_programs, a_virtual_socket_sent_over_scm_rights_stays_virtual)
 {
 	need_program("/usr/bin/python3");
 	struct run r;
@@ -122,14 +123,42 @@ Test(compat_programs, a_virtual_socket_received_over_scm_rights_is_refused_by_na
 		    "a, b = socket.socketpair()\n"
 		    "l = socket.socket(); l.bind(('0.0.0.0', 7070)); l.listen(5)\n"
 		    "if os.fork() == 0:\n"
-		    "    m, fds, f, ad = socket.recv_fds(b, 16, 4); os._exit(0)\n"
+		    "    m, fds, f, ad = socket.recv_fds(b, 16, 4)\n"
+		    "    s = socket.socket(fileno=fds[0])\n"
+		    "    print('child', s.family, s.type, s.getsockname()); os._exit(0)\n"
 		    "socket.send_fds(a, [b'x'], [l.fileno()]); os.wait()\n"
-		    "print('sent', l.family)\"");
+		    "print('parent', l.family, l.getsockname())\"");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect(strstr(r.out, "p0 | sent 2"), "%s", r.out);
-	cr_expect(strstr(r.err, "refused recvmsg: a virtual TCP or UDP socket received over SCM_RIGHTS"),
-		  "%s", r.err);
+	/* AF_INET (2), SOCK_STREAM (1), and where it listens */
+	cr_expect(strstr(r.out, "p0 | child 2 1 ('0.0.0.0', 7070)"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | parent 2 ('0.0.0.0', 7070)"), "%s", r.out);
+	cr_expect(!strstr(r.err, "refused"), "%s", r.err);
 	run_free(&r);
+}
+
+Test(compat_programs, node_cluster_workers_know_their_clients)
+{
+	need_program("node");
+	char *dir = test_dir("cluster"), path[4200];
+	snprintf(path, sizeof path, "%s/cluster.js", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("const cluster = require('cluster'), http = require('http');\n"
+	      "if (cluster.isPrimary) { for (let i = 0; i < 2; i++) cluster.fork(); }\n"
+	      "else http.createServer((q, s) => s.end('worker ' + cluster.worker.id + ' client ' +\n"
+	      "  q.socket.remoteAddress + ' at ' + q.socket.localAddress + ':' + q.socket.localPort + '\\n'))\n"
+	      "  .listen(8080, process.env.SIMSUP_IP);\n", f);
+	fclose(f);
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --check-determinism --workload "
+		    "\"sh -c 'sleep 2; for i in 1 2 3; do curl -s -m 5 http://10.0.1.1:8080/; done'\" "
+		    "-- node %s", path);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "w0 | worker 1 client 10.0.0.1 at 10.0.1.1:8080"), "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | worker 2 client 10.0.0.1 at 10.0.1.1:8080"), "%s", r.out);
+	cr_expect(!strstr(r.out, "undefined"), "%s", r.out);
+	run_free(&r);
+	free(dir);
 }
 
 Test(compat_programs, node_child_process_exec_sync)

@@ -228,6 +228,13 @@ Test(untrusted, timerfd_that_is_a_full_pipe, .timeout = 120)
 	expect_case("timer-pipe", 0, "pass seed 1", "timer-pipe: woke");
 }
 
+/* Sockets passed over SCM_RIGHTS: entries too long or empty refused, the
+ * table bounded, lookups outside an entry refused. */
+Test(untrusted, net_pass_and_adopt_out_of_bounds, .timeout = 120)
+{
+	expect_case("net-pass", 0, "pass seed 1", "net-pass: ok");
+}
+
 /* A fork whose child is said to be a process of the host: simsup must not
  * take it for one of its own, which it would signal and, at the end of the
  * run, kill. */
