@@ -277,6 +277,24 @@ struct named {
 /* Keeps what a word names under /tmp or /var/tmp (whole, or after the '='
  * of --opt=PATH; quotes and shell punctuation around it dropped), if it
  * exists: it stays visible in the private /tmp. */
+/* Drops "." components and repeated slashes from an absolute path, in
+ * place ("/tmp/x/./s.sh" -> "/tmp/x/s.sh"); ".." stays (a symlink before it
+ * decides where it leads). */
+void sup_path_clean(char *p)
+{
+	char *r = p, *w = p;
+	while (*r) {
+		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = 0;
+}
+
 static void name_word(struct named *nm, const char *w, size_t len)
 {
 	const char *shell = "'\"();&|<>`";
@@ -294,8 +312,10 @@ static void name_word(struct named *nm, const char *w, size_t len)
 		return;
 	memcpy(p, w, len);
 	p[len] = 0;
+	if (p[0] == '/')
+		sup_path_clean(p);
 	struct stat st;
-	if (scratch_of(p) < 0 || strstr(p, "/../") || strstr(p, "/./") || lstat(p, &st) < 0)
+	if (scratch_of(p) < 0 || strstr(p, "/../") || lstat(p, &st) < 0)
 		return;
 	for (int i = 0; i < nm->n; i++)
 		if (!strcmp(nm->path[i], p))
@@ -626,10 +646,17 @@ static char *workload_from_start_dir(const char *w)
 			abort();
 		memcpy(out + len, w, sp);
 		len += sp;
-		if (abs)
+		if (abs) { /* "./s.sh" from /tmp/x: "/tmp/x/s.sh" */
+			size_t at = len;
 			len += (size_t)sprintf(out + len, "%s/", cwd);
-		memcpy(out + len, tok, k);
-		len += k;
+			memcpy(out + len, tok, k);
+			out[len + k] = 0;
+			sup_path_clean(out + at);
+			len = at + strlen(out + at);
+		} else {
+			memcpy(out + len, tok, k);
+			len += k;
+		}
 		w = tok + k;
 	}
 	out[len] = 0;

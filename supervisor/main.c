@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 		char cwd[PATH_MAX];
 		if (!getcwd(cwd, sizeof cwd) || asprintf(&prog_abs, "%s/%s", cwd, prog) < 0)
 			return sup_setup_error("cannot resolve %s", prog);
+		sup_path_clean(prog_abs); /* "./s.sh": no "/./", which the node's views skip */
 	}
 	for (int j = 0; j < o.nworkloads; j++) {
 		/* the first word of a workload is its program: check it the same way */

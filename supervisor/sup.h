@@ -361,6 +361,7 @@ void sup_sysfs_mac_target(const struct sup_run *R, char *path, size_t len);
 int sup_launch(struct sup_run *R, int node, char *err, size_t errlen);
 int sup_prepare_run_dir(struct sup_run *R, char *err, size_t errlen);
 int sup_remove_tree(const char *path); /* never follows symlinks */
+void sup_path_clean(char *abs_path);   /* no "." components, no "//" (in place) */
 bool sup_readable_by(const char *path, uid_t uid, gid_t gid);
 const char *sup_shim_for_all(struct sup_run *R, char *buf, size_t len);
 int sup_check_placeholders(const struct sup_opts *o, char *err, size_t errlen);

@@ -502,6 +502,29 @@ Test(foundation, each_node_boots_with_its_own_empty_tmp, .timeout = 60)
 	free(dir);
 }
 
+/* "./prog" from a directory under /tmp (which every node sees privately):
+ * the server and a workload named so run; their paths made absolute had a
+ * "/./" that kept the directory out of the nodes' views (exit 127). */
+Test(foundation, dot_slash_programs_under_tmp_run, .timeout = 60)
+{
+	char *dir = test_dir("dotslash"), *path;
+	cr_assert(asprintf(&path, "%s/s.sh", dir) > 0);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("#!/bin/sh\necho \"$1 ran as $0\"\nsleep $2\n", f);
+	fclose(f);
+	chmod(path, 0755);
+	free(path);
+	struct run r;
+	run_sim(&r, "cd %s && simsup --seed 1 --workload './s.sh workload 1' -- ./s.sh server 5", dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | server ran as ") && strstr(r.out, "dotslash"), "%s", r.out);
+	cr_expect(strstr(r.out, "w0 | workload ran as "), "%s", r.out);
+	cr_expect(!strstr(r.out, "/./"), "%s", r.out);
+	run_free(&r);
+	free(dir);
+}
+
 /* Workload arguments mean the directory simsup was started in: a script
  * named by a relative path runs, a relative data file is read, and what it
  * writes by a relative name lands in the workload's storage dir. */
