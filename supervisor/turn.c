@@ -169,7 +169,9 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 	else
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
 			"time without making a call simsup sees (a busy loop? a thread that spins waiting "
-			"for another one cannot progress: docs/threads-and-signals.md)\n",
+			"for another one cannot progress: docs/threads-and-signals.md; a loop that runs "
+			"until the clock says a time has passed reads a clock that moves only by --tick "
+			"per call: a larger --tick makes it end sooner)\n",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9);
 	/* ask its shim for a backtrace (SIGSYS not from dispatch), of this
 	 * thread: another one is parked inside a trap */
