@@ -71,6 +71,14 @@ SHIM_EXPORT pid_t getpid(void)
 	return (pid_t)call(SYS_getpid, 0, 0, 0);
 }
 
+/* A yield point: the turn may go to another thread, with the program's
+ * signals held back meanwhile (shim_request does that for a call made
+ * outside a trap).  Not a cancellation point, as glibc's is not. */
+SHIM_EXPORT int sched_yield(void)
+{
+	return (int)call(SYS_sched_yield, 0, 0, 0);
+}
+
 SHIM_EXPORT pid_t getppid(void)
 {
 	return (pid_t)call(SYS_getppid, 0, 0, 0);

@@ -161,6 +161,23 @@ Test(compat_programs, node_cluster_workers_know_their_clients)
 	free(dir);
 }
 
+/* sched_yield and usleep come in through the PLT wrappers, not the trap:
+ * `-v` counts 1,100 wrapper calls and only the start-up's few traps. */
+Test(compat_programs, sched_yield_and_usleep_need_no_trap)
+{
+	char *h = helper("yields");
+	struct run r;
+	run_sim(&r, "simsup -v --seed 1 -- %s", h);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | yields: done"), "%s", r.out);
+	const char *p = strstr(r.err, "calls caught: ");
+	long traps = -1, plt = -1;
+	cr_assert(p && sscanf(p, "calls caught: %ld traps, %ld PLT wrapper calls", &traps, &plt) == 2, "%s", r.err);
+	cr_expect(traps < 100 && plt >= 1100, "traps %ld, PLT wrapper calls %ld", traps, plt);
+	run_free(&r);
+	free(h);
+}
+
 Test(compat_programs, node_child_process_exec_sync)
 {
 	need_program("node");
