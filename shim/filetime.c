@@ -21,10 +21,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "shim.h"
 
@@ -243,6 +246,18 @@ void shim_filetime_after(struct sim_call *c, long r)
 		stamp_path((int)A(1), (const char *)A(2));
 		stamp_parent((int)A(1), (const char *)A(2));
 		break;
+	case SYS_bind: { /* a local socket by path makes a file (php-fpm's) */
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)A(1);
+		size_t len = (size_t)A(2), off = offsetof(struct sockaddr_un, sun_path);
+		char path[sizeof sun->sun_path + 1];
+		if (!sun || len <= off || len > sizeof *sun || sun->sun_family != AF_UNIX || !sun->sun_path[0])
+			break;
+		memcpy(path, sun->sun_path, len - off); /* not always NUL-terminated */
+		path[len - off] = 0;
+		stamp_path(AT_FDCWD, path);
+		stamp_parent(AT_FDCWD, path);
+		break;
+	}
 	case SYS_link:
 		stamp_parent(AT_FDCWD, (const char *)A(1));
 		break;

@@ -178,6 +178,24 @@ Test(compat_programs, sched_yield_and_usleep_need_no_trap)
 	free(h);
 }
 
+/* A local socket bound to a path makes a file: it and its directory get
+ * virtual times, as every file the program makes (php-fpm's socket had
+ * the host's, different in every run). */
+Test(compat_programs, a_socket_file_made_by_bind_has_virtual_times)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -c \""
+		    "import os, socket, time\n"
+		    "os.mkdir('/tmp/x'); time.sleep(1)\n"
+		    "s = socket.socket(socket.AF_UNIX); s.bind('/tmp/x/s.sock')\n"
+		    "d, f = os.stat('/tmp/x').st_mtime, os.stat('/tmp/x/s.sock').st_mtime\n"
+		    "print('virtual', 1735689601 <= d < 1735689602, 1735689601 <= f < 1735689602)\"");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "p0 | virtual True True"), "%s", r.out);
+	run_free(&r);
+}
+
 Test(compat_programs, node_child_process_exec_sync)
 {
 	need_program("node");
