@@ -258,6 +258,10 @@ int sup_run_seed(const struct sup_opts *o, uint64_t seed, const char *lib, const
 	prctl(PR_SET_TIMERSLACK, slack < 1000000L ? 1000000L : slack > 10000000L ? 10000000L : slack);
 	sup_run_loop(&R);
 	prctl(PR_SET_TIMERSLACK, 0);
+	if (R.refusals_quiet && o->verbosity >= 0)
+		fprintf(stderr, "simsup: %llu more refusals like those above were not printed (-v prints "
+			"each; the trace has each)\n", (unsigned long long)R.refusals_quiet);
+	free(R.refusals_seen);
 	sup_kill_all(&R);
 	sup_sysfs_end(&R);
 	sup_faults_write_args(&R);

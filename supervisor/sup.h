@@ -125,6 +125,9 @@ struct sup_run {
 	uint64_t scan;           /* probe scans made; the last one is current */
 	uint64_t scan_key;       /* R->gen + R->node_changes at the last scan */
 	int probes_armed;        /* threads whose probe_armed is set: none, no scan */
+	uint64_t *refusals_seen;  /* hashes of the refusals printed (turn.c) */
+	size_t nrefusals_seen;
+	uint64_t refusals_quiet;  /* the same ones again, not printed */
 	struct epoll_event *scan_evs;
 	int scan_cap;
 	struct sup_stats st;

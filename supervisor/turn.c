@@ -26,6 +26,8 @@
 
 #include "disk.h"
 #include "storage.h"
+#include <xxhash.h>
+
 #include "sup.h"
 #include "syscall_names.h"
 #include "timeline.h"
@@ -481,6 +483,29 @@ static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int
 			return 0;
 		}
 	}
+}
+
+/* Whether a refusal is worth a line on stderr: the first of its kind (the
+ * program's name, the call, the reason), or every one with -v.  `su` asks
+ * for a NETLINK_AUDIT socket a dozen times per run of it; the trace keeps
+ * each refusal, and the end of the run says how many were not printed. */
+static bool first_refusal(struct sup_run *R, const char *prog, int64_t nr, const char *what)
+{
+	if (R->o->verbosity >= 1)
+		return true;
+	uint64_t h = XXH3_64bits_withSeed(what, strlen(what), (uint64_t)nr) ^
+		     XXH3_64bits(prog, strlen(prog));
+	for (size_t i = 0; i < R->nrefusals_seen; i++)
+		if (R->refusals_seen[i] == h) {
+			R->refusals_quiet++;
+			return false;
+		}
+	uint64_t *more = realloc(R->refusals_seen, (R->nrefusals_seen + 1) * sizeof *more);
+	if (more) {
+		R->refusals_seen = more;
+		R->refusals_seen[R->nrefusals_seen++] = h;
+	}
+	return true;
 }
 
 /* Receives the next request of the thread holding the turn.
@@ -978,9 +1003,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		case SIM_REFUSED: {
 			char nb[16];
-			fprintf(stderr, "simsup: %s pid %d (%s): refused %s: %s\n",
-				sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid,
-				t->proc->name, syscall_name(a[0]), m->payload);
+			if (first_refusal(R, t->proc->name, a[0], m->payload))
+				fprintf(stderr, "simsup: %s pid %d (%s): refused %s: %s\n",
+					sup_node_name(R, t->proc->node, nb, sizeof nb), t->proc->vpid,
+					t->proc->name, syscall_name(a[0]), m->payload);
 			sup_trace_ev(R, t->proc, t->vtid, "refused", "iss", "nr", a[0], "call", syscall_name(a[0]), "what", m->payload);
 			parked = false;
 			break;
