@@ -17,6 +17,8 @@ TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
 TEST_PKGS="$TEST_PKGS etcd-server etcd-client nats-server"
 # A JVM server (tests/realworld/test_zookeeper.c): ZooKeeper 3.8 on OpenJDK 17.
 TEST_PKGS="$TEST_PKGS zookeeper"
+# Node.js (tests/integration/test_compat.c: child_process, the cluster module).
+TEST_PKGS="$TEST_PKGS nodejs"
 # An Erlang server (tests/realworld/test_rabbitmq.c): RabbitMQ 3.10 on OTP 25.
 TEST_PKGS="$TEST_PKGS rabbitmq-server"
 

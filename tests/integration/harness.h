@@ -174,6 +174,15 @@ static inline void expect_same_hash(int n, const char *cmd)
 }
 
 /* Skips the test, loudly, when a program is not installed. */
+/* How many times needle occurs in text. */
+static inline int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
 static inline void need_program(const char *prog)
 {
 	char *cmd;

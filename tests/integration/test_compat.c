@@ -196,14 +196,6 @@ Test(compat_programs, a_socket_file_made_by_bind_has_virtual_times)
 	run_free(&r);
 }
 
-static int count_of_str(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; p && (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 /* The same refusal five times: one line, and a count at the end; -v
  * prints each.  The trace has each either way. */
 Test(compat_programs, a_repeated_refusal_is_printed_once)
@@ -218,12 +210,12 @@ Test(compat_programs, a_repeated_refusal_is_printed_once)
 	struct run r;
 	run_sim(&r, "simsup --seed 1 -- %s", prog);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect_eq(count_of_str(r.err, "refused socket: socket(AF_PACKET"), 1, "%s", r.err);
+	cr_expect_eq(count_of(r.err, "refused socket: socket(AF_PACKET"), 1, "%s", r.err);
 	cr_expect(strstr(r.err, "simsup: 4 more refusals like those above were not printed"), "%s", r.err);
 	run_free(&r);
 	run_sim(&r, "simsup -v --seed 1 -- %s", prog);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect_eq(count_of_str(r.err, "refused socket: socket(AF_PACKET"), 5, "%s", r.err);
+	cr_expect_eq(count_of(r.err, "refused socket: socket(AF_PACKET"), 5, "%s", r.err);
 	cr_expect(!strstr(r.err, "more refusals"), "%s", r.err);
 	run_free(&r);
 }

@@ -29,14 +29,6 @@ static const char ifaces_py[] =
 	"for cmd in sys.argv[1:]:\n"
 	"    subprocess.run(cmd, shell=True)\n";
 
-static int count_in(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; p && (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 static void run_ifaces(struct run *r, const char *dir, const char *opts, const char *cmds)
 {
 	char py[4200];
@@ -79,7 +71,7 @@ Test(net_interfaces, lo_and_eth0_through_netlink_ioctls_and_ip)
 	cr_expect(strstr(r.out, "p0 | AF_PACKET Address family not supported by protocol"), "%s", r.out);
 	cr_expect(strstr(r.err, "refused socket: socket(AF_PACKET (17), SOCK_RAW (3), protocol 1544): "
 				"sockets of this address family are not simulated"), "%s", r.err);
-	cr_expect(count_in(r.out, "inet ") == 2, "only lo's and eth0's IPv4 addresses: %s", r.out);
+	cr_expect(count_of(r.out, "inet ") == 2, "only lo's and eth0's IPv4 addresses: %s", r.out);
 	run_free(&r);
 }
 

@@ -58,13 +58,4 @@ static inline bool run_file_exists(const char *run, const char *rel)
 	return ok;
 }
 
-/* How many times needle occurs in text. */
-static inline int count_of(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; p && (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 #endif
