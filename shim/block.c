@@ -402,15 +402,17 @@ static bool may_block(int fd)
 }
 
 /* Parks until fd is ready for events or the deadline passes.  Returns 0
- * when ready, -EAGAIN on deadline. */
-long shim_wait_fd(int fd, short events, int64_t deadline)
+ * when ready, -EAGAIN on deadline.  `tried`: the caller's own attempt
+ * without blocking just found it not ready (EAGAIN), so the first look is
+ * skipped (nothing else ran since). */
+static long wait_fd(int fd, short events, int64_t deadline, bool tried)
 {
 	bool woken = false;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		long r = sys3(SYS_poll, &p, 1, 0);
-		if (r != 0)
+		if (!tried && sys3(SYS_poll, &p, 1, 0) != 0)
 			return 0; /* ready, error or hang-up: let the call report it */
+		tried = false;
 		wait_again(woken);
 		struct shim_wait wt = { 0 };
 		wait_add(&wt, fd, (uint32_t)events & POLL_EVENTS);
@@ -423,6 +425,16 @@ long shim_wait_fd(int fd, short events, int64_t deadline)
 		if (w == 0)
 			return -EAGAIN;
 	}
+}
+
+long shim_wait_fd(int fd, short events, int64_t deadline)
+{
+	return wait_fd(fd, events, deadline, false);
+}
+
+long shim_wait_fd_after(int fd, short events, int64_t deadline)
+{
+	return wait_fd(fd, events, deadline, true);
 }
 
 /* Runs a blocking read-side call (read, readv, recvfrom, recvmsg, accept...)
@@ -462,7 +474,7 @@ long shim_blocking_out(struct sim_call *c, int fd)
 		if (done == len)
 			return (long)done;
 		shim_self.dirty = true;
-		long w = shim_wait_fd(fd, POLLOUT, -1);
+		long w = r == -EAGAIN ? shim_wait_fd_after(fd, POLLOUT, -1) : shim_wait_fd(fd, POLLOUT, -1);
 		if (w < 0)
 			return done ? (long)done : w;
 	}

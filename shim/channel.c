@@ -89,11 +89,18 @@ static void send_req(struct sim_req *rq, const void *payload, int sendfd)
 
 _Static_assert(sizeof(struct sim_chan) <= SIM_CHAN_SIZE, "struct sim_chan fits its page");
 
+/* Wakes the supervisor only when it sleeps on the bell: mostly it yielded
+ * the CPU to this thread and is still runnable, and the wake would find no
+ * one to wake.  Paired with turn.c's recv_chan: each side writes its own
+ * word, then reads the other's, both in one total order (SEQ_CST), so at
+ * least one sees the other's write: the shim sees sup_waits set, or the
+ * supervisor's futex wait sees the bell moved and returns at once. */
 static void chan_ring(struct sim_chan *ch)
 {
-	__atomic_add_fetch(&ch->bell, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ch->bell, 1, __ATOMIC_SEQ_CST);
 	/* (an exiting thread's page may be gone by now: EFAULT, harmless) */
-	sys6(SYS_futex, &ch->bell, FUTEX_WAKE, 1, 0, 0, 0);
+	if (__atomic_load_n(&ch->sup_waits, __ATOMIC_SEQ_CST))
+		sys6(SYS_futex, &ch->bell, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
 /* Puts back the plain memory of the stack region the page covered (and

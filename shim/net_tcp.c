@@ -266,8 +266,9 @@ static long tcp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		return ret;
 	if (v->opts & VO_SHUT_RD)
 		return 0;
-	bool nb = shim_net_fd_nonblock(fd, flags);
-	bool waitall = (flags & MSG_WAITALL) && !nb && !(flags & MSG_PEEK);
+	/* (O_NONBLOCK is looked up only when it matters: most calls find
+	 * bytes, or room, at once) */
+	bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && !shim_net_fd_nonblock(fd, flags);
 	int64_t deadline = deadline_of(v->rcvtimeo);
 	size_t total = shim_net_iov_total(mh->msg_iov, (int)mh->msg_iovlen), done = 0;
 	struct net_iov cur = { mh->msg_iov, (int)mh->msg_iovlen, 0, 0 };
@@ -293,9 +294,9 @@ static long tcp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		}
 		if (n != -EAGAIN)
 			return done ? (long)done : n;
-		if (nb)
+		if (shim_net_fd_nonblock(fd, flags))
 			return done ? (long)done : -EAGAIN;
-		long w = shim_wait_fd(fd, POLLIN, deadline);
+		long w = shim_wait_fd_after(fd, POLLIN, deadline);
 		if (w < 0)
 			return done ? (long)done : w;
 	}
@@ -314,7 +315,6 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 		shim_net_sigpipe(flags);
 		return -EPIPE;
 	}
-	bool nb = shim_net_fd_nonblock(fd, flags);
 	int64_t deadline = deadline_of(v->sndtimeo);
 	size_t total = shim_net_iov_total(mh->msg_iov, (int)mh->msg_iovlen), done = 0;
 	struct net_iov cur = { mh->msg_iov, (int)mh->msg_iovlen, 0, 0 };
@@ -339,11 +339,11 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 			return done ? (long)done : tcp_broken(v, flags, true);
 		if (n < 0 && n != -EAGAIN)
 			return done ? (long)done : n;
-		if (nb)
+		if (shim_net_fd_nonblock(fd, flags))
 			return done ? (long)done : -EAGAIN;
 		if (n > 0)
 			continue;
-		long w = shim_wait_fd(fd, POLLOUT, deadline);
+		long w = shim_wait_fd_after(fd, POLLOUT, deadline);
 		if (w < 0)
 			return done ? (long)done : w;
 	}

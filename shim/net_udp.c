@@ -110,7 +110,7 @@ static long udp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 	for (size_t i = 0; i < mh->msg_iovlen; i++)
 		iov[i + 1] = mh->msg_iov[i];
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = mh->msg_iovlen + 1 };
-	bool nb = shim_net_fd_nonblock(fd, flags), flushed = false;
+	bool flushed = false;
 	int64_t deadline = deadline_of(v->sndtimeo);
 	shim_self.dirty = true;
 	for (;;) {
@@ -124,9 +124,9 @@ static long udp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 			flushed = true;
 			continue;
 		}
-		if (nb)
+		if (shim_net_fd_nonblock(fd, flags))
 			return -EAGAIN;
-		long w = shim_wait_fd(fd, POLLOUT, deadline);
+		long w = shim_wait_fd_after(fd, POLLOUT, deadline);
 		if (w < 0)
 			return w;
 		flushed = false;
@@ -181,7 +181,6 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 {
 	if (v->opts & VO_SHUT_RD)
 		return 0;
-	bool nb = shim_net_fd_nonblock(fd, flags);
 	int64_t deadline = deadline_of(v->rcvtimeo);
 	size_t cap = mh->msg_control ? mh->msg_controllen : 0;
 	struct sim_dgram_hdr h;
@@ -196,9 +195,9 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 				    .msg_controllen = mh->msg_controllen };
 		long r = sys3(SYS_recvmsg, fd, &m, (flags & (MSG_PEEK | MSG_TRUNC)) | MSG_DONTWAIT);
 		if (r == -EAGAIN) {
-			if (nb)
+			if (shim_net_fd_nonblock(fd, flags))
 				return -EAGAIN;
-			long w = shim_wait_fd(fd, POLLIN, deadline);
+			long w = shim_wait_fd_after(fd, POLLIN, deadline);
 			if (w < 0)
 				return w;
 			continue;

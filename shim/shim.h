@@ -252,6 +252,7 @@ long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns);
 long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns);
 long shim_select(int n, void *rd, void *wr, void *ex, int64_t timeout_ns);
 long shim_wait_fd(int fd, short events, int64_t deadline);
+long shim_wait_fd_after(int fd, short events, int64_t deadline); /* after an EAGAIN */
 long shim_blocking_in(struct sim_call *c, int fd);
 long shim_blocking_out(struct sim_call *c, int fd);
 /* shim/channel.c */

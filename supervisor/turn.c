@@ -463,7 +463,15 @@ static int recv_chan(struct sup_run *R, struct sup_thread *t, struct msg *m, int
 			return -1;
 		}
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = (left < slice ? left : slice) * 1000000 };
-		if (syscall(SYS_futex, &ch->bell, FUTEX_WAIT, bell, &ts, NULL, 0) == 0 || errno != ETIMEDOUT)
+		/* say so before sleeping (the shim's chan_ring): a bell rung
+		 * since `bell` was read makes the wait return at once.  A
+		 * target that clears the word only makes its own requests
+		 * wait for the next timeout. */
+		__atomic_store_n(&ch->sup_waits, 1, __ATOMIC_SEQ_CST);
+		long w = syscall(SYS_futex, &ch->bell, FUTEX_WAIT, bell, &ts, NULL, 0);
+		int werr = errno;
+		__atomic_store_n(&ch->sup_waits, 0, __ATOMIC_RELAXED);
+		if (w == 0 || werr != ETIMEDOUT)
 			continue;
 		if (slice < 50)
 			slice *= 2;

@@ -232,7 +232,7 @@ struct sim_chan {
 	uint32_t nreq;      /* requests written to rq and payload below */
 	uint32_t nrep;      /* futex: replies written to rep; the thread waits here */
 	uint32_t closed;    /* the supervisor answers no more: the thread's process must end */
-	uint32_t pad;
+	uint32_t sup_waits; /* the supervisor sleeps on bell: the shim must wake it (else it need not) */
 	struct sim_rep rep;
 	struct sim_req rq;
 	char payload[SIM_PAYLOAD_MAX];
