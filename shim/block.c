@@ -97,9 +97,23 @@ static bool in_wait(const struct shim_wait *w, int fd)
 	return false;
 }
 
+/* Whether the probe holds exactly w, registered since the process last
+ * closed or replaced an fd (every call that can goes through
+ * shim_fd_forget): a level-triggered registration of the same file needs
+ * no refresh. */
+static bool probe_holds(const struct shim_wait *w)
+{
+	if (shim_self.probe_gen != shim_proc.fd_gen || shim_self.nprobe != w->n)
+		return false;
+	for (int i = 0; i < w->n; i++)
+		if (shim_self.probe_set[i].fd != w->e[i].fd || shim_self.probe_set[i].ev != w->e[i].ev)
+			return false;
+	return true;
+}
+
 /* Makes the probe hold exactly w.  False when it cannot: the wait is then
- * an imprecise one.  Registrations are refreshed on every park (MOD, or
- * ADD when the fd is not registered as the file it is now), because the
+ * an imprecise one.  Registrations are refreshed (MOD, or ADD when the fd
+ * is not registered as the file it is now) unless probe_holds(w): the
  * program may have closed an fd and reused its number since. */
 static bool probe_load(const struct shim_wait *w)
 {
@@ -118,6 +132,8 @@ static bool probe_load(const struct shim_wait *w)
 		shim_self.probe = (int)ep;
 		shim_self.probe_new = true;
 		shim_self.nprobe = 0;
+	} else if (probe_holds(w)) {
+		return true;
 	}
 	for (int i = 0; i < shim_self.nprobe; i++)
 		if (!in_wait(w, shim_self.probe_set[i].fd))
@@ -134,6 +150,7 @@ static bool probe_load(const struct shim_wait *w)
 		}
 		shim_self.probe_set[shim_self.nprobe++] = w->e[i];
 	}
+	shim_self.probe_gen = shim_proc.fd_gen;
 	return true;
 }
 

@@ -42,6 +42,7 @@ void shim_fd_set_random(int fd, bool on) { bit_set(random_bits, fd, on); }
 
 void shim_fd_forget(int fd)
 {
+	shim_proc.fd_gen++; /* the probes' registrations may be stale (block.c) */
 	shim_timerfd_forget(fd);
 	shim_proc_listing_forget(fd);
 	bit_set(random_bits, fd, false);

@@ -113,6 +113,7 @@ struct shim_thread {
 	bool probe_stale;      /* may hold a registration the program no longer has */
 	bool fruitless;        /* woken, retried, found nothing: say so on the next park */
 	int nprobe;
+	uint32_t probe_gen;    /* shim_proc.fd_gen when probe_set was registered */
 	struct shim_probe_ent { int fd; uint32_t ev; } probe_set[SHIM_PROBE_MAX];
 	/* timer.c: a timerfd_settime the supervisor has not been told yet; it
 	 * goes with this thread's next request (SIM_REQ_TIMERFD) */
@@ -139,6 +140,7 @@ struct shim_proc {
 	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
 	const char *static_path; /* its absolute path (/proc/self/exe names the shim) */
 	bool has_signalfd;    /* a signalfd is or was open here: waits are imprecise (block.c) */
+	uint32_t fd_gen;      /* +1 whenever an fd may have been closed or replaced (fdtable.c) */
 	/* tgkill/tkill to another thread of this process, left for that
 	 * thread to queue to itself (signal.c) */
 	struct shim_tkill { int tid; int sig; } tkill[SHIM_TKILL_MAX];

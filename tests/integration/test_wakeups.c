@@ -72,6 +72,7 @@ WAIT_TEST(eventfd, "eventfd")
 WAIT_TEST(signalfd, "signalfd")
 WAIT_TEST(timerfd, "timerfd")
 WAIT_TEST(futex_requeue, "futex-requeue")
+WAIT_TEST(fd_number_reused_between_waits, "fd-reused")
 
 /* Four threads, each parked on its own pipe; the main thread writes to
  * one at a time.  Only the thread written to may wake: before precise

@@ -401,11 +401,65 @@ static void futex_requeue(void)
 		die("requeue woke");
 }
 
+/* ---- an fd number reused for another file between two waits on it ---- */
+
+static int reused_fd, reused_go;
+static pthread_mutex_t reused_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reused_cv = PTHREAD_COND_INITIALIZER;
+
+static void *reused_reader(void *arg)
+{
+	(void)arg;
+	if (get(reused_fd) != 'a') /* parks on the first pipe */
+		die("reused: first");
+	pthread_mutex_lock(&reused_mu); /* (a futex wait: no fd in it) */
+	while (!reused_go)
+		pthread_cond_wait(&reused_cv, &reused_mu);
+	pthread_mutex_unlock(&reused_mu);
+	if (get(reused_fd) != 'b') /* the same number, now the second pipe */
+		die("reused: second");
+	return NULL;
+}
+
+/* A thread waits on fd N, then on fd N again after the program closed N and
+ * opened another file there, with nothing between the two waits that
+ * looks at fds; the first file stays open (a dup keeps it).  The second
+ * wait must be on the second file. */
+static void fd_reused(void)
+{
+	int a[2], b[2];
+	if (pipe(a) < 0)
+		die("pipe");
+	int keep = dup(a[0]);
+	reused_fd = a[0];
+	pthread_t th;
+	pthread_create(&th, NULL, reused_reader, NULL);
+	nap(1000); /* it waits on a */
+	put(a[1], 'a');
+	nap(1000); /* it took 'a' and waits on the condition variable */
+	close(a[0]);
+	if (pipe(b) < 0)
+		die("pipe");
+	if (b[0] != reused_fd)
+		die("reused: the fd number was not reused");
+	pthread_mutex_lock(&reused_mu);
+	reused_go = 1;
+	pthread_cond_signal(&reused_cv);
+	pthread_mutex_unlock(&reused_mu);
+	nap(1000); /* it waits on fd N again */
+	put(b[1], 'b');
+	pthread_join(th, NULL);
+	close(keep);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *kinds[] = { "epoll-lt", "epoll-et", "poll", "select", "read",
 				       "epoll-exclusive", "shared-listener", "pipes-procs",
-				       "eventfd", "signalfd", "timerfd", "futex-requeue" };
+				       "eventfd", "signalfd", "timerfd", "futex-requeue", "fd-reused" };
 	int n = (int)(sizeof kinds / sizeof *kinds);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int k = 0; k < n; k++) {
@@ -425,8 +479,10 @@ int main(int argc, char **argv)
 			signalfds();
 		else if (k == 10)
 			timerfds();
-		else
+		else if (k == 11)
 			futex_requeue();
+		else
+			fd_reused();
 		printf("%s ok\n", kinds[k]);
 	}
 	return 0;
