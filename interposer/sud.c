@@ -489,15 +489,18 @@ void shim_on_sigsys(int sig, siginfo_t *si, void *ucv)
 		.uc = uc,
 	};
 	const uint64_t *outer = shim_self.mask;
+	struct shim_lazy_hold *outer_lazy = shim_self.lazy;
 	ucontext_t *outer_uc = shim_self.uc;
 	unsigned gen = shim_self.ss_gen;
 	shim_self.mask = (const uint64_t *)&uc->uc_sigmask;
+	shim_self.lazy = NULL; /* the kernel blocked them for the handler */
 	shim_self.ntrap++;
 	shim_self.uc = uc;
 	g[REG_RAX] = shim_dispatch(&c);
 	if (shim_self.ss_gen != gen) /* rt_sigreturn restores uc_stack */
 		ss_wish(&uc->uc_stack);
 	shim_self.mask = outer;
+	shim_self.lazy = outer_lazy;
 	shim_self.uc = outer_uc;
 	errno = saved;
 }

@@ -113,9 +113,15 @@ SHIM_EXPORT int getentropy(void *buf, size_t n)
 
 /* ---- calls that may block ---- */
 
-static void mask_back(const uint64_t *const *outer)
+struct outer {
+	const uint64_t *mask;
+	struct shim_lazy_hold *lazy;
+};
+
+static void outer_back(const struct outer *o)
 {
-	shim_self.mask = *outer;
+	shim_self.mask = o->mask;
+	shim_self.lazy = o->lazy;
 }
 
 /* One blocking call, as the SIGSYS handler would make it. */
@@ -129,23 +135,29 @@ static long blocking(long nr, long a0, long a1, long a2, long a3, long a4, long 
 		r = shim_syscall6(nr, a0, a1, a2, a3, a4, a5);
 		pthread_setcanceltype(type, NULL);
 	} else {
-		uint64_t block = shim_handler_mask(), old;
-		shim_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&block, (long)&old, 8, 0, 0);
-		/* Asynchronous cancellation for the call, as glibc's own
-		 * wrapper enables it around the syscall: glibc's pthread_cancel
-		 * sends its signal only to a thread in that mode, and the signal
-		 * is what wakes a thread parked here.  Held back with the
-		 * others, it acts at the pthread_testcancel below, or inside
-		 * the call when the shim runs the program's SA_RESTART handlers
-		 * to restart it (glibc's is one), as it would in glibc's read. */
+		/* The program's signals are blocked (as the SIGSYS handler's
+		 * mask blocks them) from the call's first request to the
+		 * supervisor on, if it makes one (shim_hold_signals): a call
+		 * that parks holds them back until it returns, and one that
+		 * asks nothing, most reads and writes, costs no
+		 * rt_sigprocmask.  Asynchronous cancellation for the call, as
+		 * glibc's own wrapper enables it around the syscall: glibc's
+		 * pthread_cancel sends its signal only to a thread in that
+		 * mode, and the signal is what wakes a thread parked here.
+		 * Held back with the others, it acts at the pthread_testcancel
+		 * below, or inside the call when the shim runs the program's
+		 * SA_RESTART handlers to restart it (glibc's is one), as it
+		 * would in glibc's read. */
+		struct shim_lazy_hold lazy = { .held = false };
 		int type;
 		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
 		{
-			/* put back however the block is left: a cancellation
+			/* put back however the call is left: a cancellation
 			 * acted on inside (a handler the shim runs for a
 			 * restartable call) unwinds through here */
-			__attribute__((cleanup(mask_back))) const uint64_t *outer = shim_self.mask;
-			shim_self.mask = &old;
+			__attribute__((cleanup(outer_back))) struct outer o = { shim_self.mask, shim_self.lazy };
+			shim_self.mask = &lazy.old; /* (filled when held) */
+			shim_self.lazy = &lazy;
 			struct sim_call c = { .nr = nr, .a = { a0, a1, a2, a3, a4, a5 } };
 			shim_self.nplt++;
 			r = shim_dispatch(&c);
@@ -153,7 +165,8 @@ static long blocking(long nr, long a0, long a1, long a2, long a3, long a4, long 
 		pthread_setcanceltype(type, NULL);
 		/* what is pending and unblocked is delivered now, as when a
 		 * trap returns */
-		shim_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+		if (lazy.held)
+			shim_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&lazy.old, 0, 8, 0, 0);
 	}
 	pthread_testcancel();
 	return r;

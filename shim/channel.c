@@ -158,6 +158,22 @@ static void chan_wait(struct sim_chan *ch, struct sim_rep *rep)
 	memcpy(rep, &ch->rep, sizeof *rep);
 }
 
+/* A PLT wrapper's call blocks the program's signals only once it asks the
+ * supervisor for something (a reply may take the turn away: a signal sent
+ * meanwhile must wait for the call's end, as in a trap), and the wrapper
+ * puts the mask back at the call's end.  Signals of the simulation are
+ * sent only while every thread of it is parked, so a call that asks
+ * nothing runs as if they were blocked, two syscalls cheaper. */
+void shim_hold_signals(void)
+{
+	struct shim_lazy_hold *l = shim_self.lazy;
+	if (!l || l->held)
+		return;
+	uint64_t held = shim_handler_mask(); /* as the SIGSYS handler's (sud.c) */
+	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &held, &l->old, 8);
+	l->held = true;
+}
+
 /* Exited threads' pages, unmapped by a thread that has the turn: their
  * threads wrote them last before the supervisor gave it the turn. */
 static void chan_reap(void)
@@ -216,6 +232,8 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	 * requests even take the reply meant for the wait).  Restoring the
 	 * mask after the reply delivers them here, with the turn.
 	 */
+	if (rep)
+		shim_hold_signals(); /* a wrapper's call: from here to its end */
 	uint64_t held = shim_handler_mask(), old = 0; /* as the SIGSYS handler's (sud.c) */
 	bool hold = rep && !shim_self.mask;
 	if (hold)

@@ -312,7 +312,7 @@ static void gen_status(struct out *o, const struct pinfo *pi, bool self)
 	if (self) {
 		sys2(SYS_rt_sigpending, &pend, 8);
 		sig_dispositions(&ign, &cgt);
-		blk = shim_self.mask ? *shim_self.mask : 0;
+		blk = shim_prog_mask();
 	}
 	puts_(o, "Name:\t");
 	puts_(o, pi->comm);

@@ -97,6 +97,11 @@ struct shim_thread {
 	unsigned ss_gen;       /* counts the program's sigaltstack changes (sud.c) */
 	ucontext_t *uc;        /* the registers of the trapped call, NULL outside one */
 	const uint64_t *mask;  /* the program's signal mask at the trapped call */
+	/* a PLT wrapper's call (interposer/wrappers.c): the program's signals
+	 * are held back from the call's first request on (shim_hold_signals),
+	 * not from its start: a call that never asks the supervisor anything
+	 * cannot be interrupted by a signal of the simulation */
+	struct shim_lazy_hold { bool held; uint64_t old; } *lazy;
 	bool real_ids;         /* libunwind at work: its calls go to the kernel untouched (sud.c) */
 	stack_t prog_ss;       /* the alternate stack the program asked for (sud.c) */
 	unsigned long prog_fs; /* static program: its thread pointer (tp.c) */
@@ -273,6 +278,13 @@ long shim_sigaltstack(struct sim_call *c);
  * from inside a trap (the kernel's rt_sigsuspend: -EINTR), each on the
  * stack the kernel would choose. */
 long shim_run_handlers(const uint64_t *mask);
+void shim_hold_signals(void);       /* in a wrapper's call: hold signals back from now on */
+/* The program's signal mask for the call being made (0 outside one). */
+static inline uint64_t shim_prog_mask(void)
+{
+	shim_hold_signals();
+	return shim_self.mask ? *shim_self.mask : 0;
+}
 /* interposer/sud.c: the handlers of a static program swap %fs (tp.c) */
 int shim_signals_install_tp(void);
 /* interposer/tp.c: the program's and the shim's thread pointers */

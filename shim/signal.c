@@ -47,7 +47,7 @@ static bool acted_on(int sig)
 
 bool shim_sig_deliverable(void)
 {
-	uint64_t mask = shim_self.mask ? *shim_self.mask : 0;
+	uint64_t mask = shim_prog_mask();
 	uint64_t set = pending() & ~mask & ~KEEP;
 	for (int sig = 1; set && sig <= 64; sig++, set >>= 1)
 		if ((set & 1) && acted_on(sig))
@@ -66,7 +66,7 @@ long shim_sigsuspend(struct sim_call *c)
 			return -EINVAL;
 		memcpy(&mask, (const void *)c->a[0], 8);
 	} else {
-		mask = shim_self.mask ? *shim_self.mask : 0;
+		mask = shim_prog_mask();
 	}
 	mask &= ~KEEP;
 	for (;;) {
@@ -127,7 +127,7 @@ static long queue_real(long pid, long tid, int sig, siginfo_t *si)
 
 static bool blocked_here(int sig)
 {
-	uint64_t mask = shim_self.mask ? *shim_self.mask : 0;
+	uint64_t mask = shim_prog_mask();
 	return sig > 0 && (mask >> (sig - 1)) & 1;
 }
 

@@ -42,7 +42,7 @@ static bool ignored_by_default(int sig)
 
 bool shim_sig_restart(void)
 {
-	uint64_t mask = (shim_self.mask ? *shim_self.mask : 0) & ~KEEP;
+	uint64_t mask = shim_prog_mask() & ~KEEP;
 	uint64_t set = 0;
 	sys2(SYS_rt_sigpending, &set, 8);
 	set &= ~mask & ~KEEP;
