@@ -250,10 +250,32 @@ void shim_scan_signalfds(void)
 }
 
 /* The fds a recvmsg received (SCM_RIGHTS). */
+/* SCM_CREDENTIALS carry a pid: real on the wire, virtual to the program.
+ * to_real: a sender's (its own virtual pid becomes its real one, which the
+ * kernel checks); else a receiver's. */
+static void creds_pids(const struct msghdr *mh, bool to_real)
+{
+	if (!mh || !mh->msg_control)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(struct ucred)))
+			continue;
+		struct ucred u;
+		memcpy(&u, CMSG_DATA(c), sizeof u);
+		if (to_real)
+			u.pid = u.pid == shim_proc.cfg.vpid ? (pid_t)sys0(SYS_getpid) : u.pid;
+		else
+			u.pid = (pid_t)shim_vpid_of_real(u.pid);
+		memcpy(CMSG_DATA(c), &u, sizeof u);
+	}
+}
+
 static void received_fds(const struct msghdr *mh)
 {
 	if (!mh || !mh->msg_control)
 		return;
+	creds_pids(mh, false);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
@@ -396,12 +418,33 @@ long shim_select(int n, void *rdv, void *wrv, void *exv, int64_t timeout_ns)
 					wait_add(&wt, fd, sel_ev[i]);
 		long w = park(&wt, deadline);
 		woken = true;
-		if (w <= 0) {
+		if (w == 0) /* timed out: nothing ready.  (EINTR leaves the sets as they were) */
 			for (int i = 0; i < 3; i++)
 				if (in[i])
 					FD_ZERO(in[i]);
+		if (w <= 0)
 			return w;
-		}
+	}
+}
+
+/* select, pselect6 and ppoll write back the time left of their timeout
+ * (glibc's select passes that on to its caller's timeval).  tp: a timeval
+ * (select) or a timespec; t the timeout, start when the call began. */
+void shim_timeout_left(void *tp, bool timeval, int64_t t, int64_t start)
+{
+	if (!tp || t < 0)
+		return;
+	int64_t left = t - (shim_proc.now - start);
+	if (left < 0)
+		left = 0;
+	if (timeval) {
+		struct timeval *tv = tp;
+		tv->tv_sec = left / 1000000000LL;
+		tv->tv_usec = left % 1000000000LL / 1000;
+	} else {
+		struct timespec *ts = tp;
+		ts->tv_sec = left / 1000000000LL;
+		ts->tv_nsec = left % 1000000000LL;
 	}
 }
 
@@ -422,12 +465,32 @@ static bool may_block(int fd)
  * when ready, -EAGAIN on deadline.  `tried`: the caller's own attempt
  * without blocking just found it not ready (EAGAIN), so the first look is
  * skipped (nothing else ran since). */
+/* Is fd ready for events now (or in error, or hung up)?  poll refuses
+ * more fds than RLIMIT_NOFILE allows, and a program may have set it to 0
+ * (vsftpd's pre-login process does): select has no such limit. */
+static __attribute__((noinline)) bool fd_ready_select(int fd, short events)
+{
+	if (fd < 0 || fd >= 4096)
+		return true; /* (let the call itself say) */
+	uint64_t rd[64] = { 0 }, wr[64] = { 0 }, ex[64] = { 0 };
+	rd[fd / 64] = wr[fd / 64] = ex[fd / 64] = 1ULL << (fd % 64);
+	struct timespec zero = { 0, 0 };
+	return sys6(SYS_pselect6, fd + 1, (events & POLLIN) ? rd : NULL, (events & POLLOUT) ? wr : NULL,
+		    ex, &zero, NULL) != 0;
+}
+
+static bool fd_ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long r = sys3(SYS_poll, &p, 1, 0);
+	return r == -EINVAL ? fd_ready_select(fd, events) : r != 0;
+}
+
 static long wait_fd(int fd, short events, int64_t deadline, bool tried)
 {
 	bool woken = false;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = events };
-		if (!tried && sys3(SYS_poll, &p, 1, 0) != 0)
+		if (!tried && fd_ready(fd, events))
 			return 0; /* ready, error or hang-up: let the call report it */
 		tried = false;
 		wait_again(woken);
@@ -501,7 +564,21 @@ plain:
 		if (w < 0)
 			return w;
 	}
-	if (c->nr == SYS_sendmsg)
-		shim_net_pass_fds((const struct msghdr *)c->a[1]); /* virtual sockets it carries */
-	return shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	if (c->nr != SYS_sendmsg)
+		return shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	const struct msghdr *mh = (const struct msghdr *)c->a[1];
+	shim_net_pass_fds(mh); /* virtual sockets it carries */
+	creds_pids(mh, true);
+	long r = shim_syscall6(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	for (struct cmsghdr *m = mh && mh->msg_control ? CMSG_FIRSTHDR(mh) : NULL; m;
+	     m = CMSG_NXTHDR((struct msghdr *)mh, m))
+		if (m->cmsg_level == SOL_SOCKET && m->cmsg_type == SCM_CREDENTIALS &&
+		    m->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred u; /* the program's buffer as it was */
+			memcpy(&u, CMSG_DATA(m), sizeof u);
+			if (u.pid == (pid_t)sys0(SYS_getpid))
+				u.pid = shim_proc.cfg.vpid;
+			memcpy(CMSG_DATA(m), &u, sizeof u);
+		}
+	return r;
 }

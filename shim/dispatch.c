@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -176,14 +177,14 @@ static int64_t ts_to_ns(long p)
 /* fcntl's owners and capget/capset hold real pids: translate both ways. */
 static long pid_to_virtual(long r)
 {
-	return r > 0 ? shim_call(SIM_PID, 0, r, 0, 0) : r;
+	return r > 0 ? shim_call(SIM_PID, SIM_PID_REAL_VIRTUAL, r, 0, 0) : r;
 }
 
 static long pid_to_real(long v)
 {
 	if (v <= 0 || v == shim_proc.cfg.vpid)
 		return v == shim_proc.cfg.vpid ? sys0(SYS_getpid) : v;
-	return shim_call(SIM_PID, 1, v, 0, 0);
+	return shim_call(SIM_PID, SIM_PID_VIRTUAL_REAL, v, 0, 0);
 }
 
 /* Process groups and sessions are the supervisor's (supervisor/pgrp.c). */
@@ -230,10 +231,79 @@ static long cap_call(struct sim_call *c)
 	return ret;
 }
 
+/* A program's own seccomp filter would judge the shim's calls too (the
+ * futex and socket calls that carry the turn, rt_sigreturn after each
+ * trap), which it knows nothing of: refused as by a kernel without
+ * seccomp filters.  sshd, vsftpd and the like then run unsandboxed. */
+#define SECCOMP_REFUSED "seccomp filter: it would filter the shim's own calls (the program runs unsandboxed)"
+
 static long refuse(struct sim_call *c, const char *what, long err)
 {
 	shim_refuse(c->nr, what);
 	return err;
+}
+
+/* The virtual pid of a process the kernel names by its real pid (a local
+ * socket's peer, SCM_CREDENTIALS); 0 for one outside the simulation. */
+long shim_vpid_of_real(long real)
+{
+	if (real <= 0)
+		return real;
+	if (real == sys0(SYS_getpid))
+		return shim_proc.cfg.vpid;
+	long v = shim_call(SIM_PID, SIM_PID_REAL_VIRTUAL, real, 0, 0);
+	return v > 0 ? v : 0;
+}
+
+/* A thread or process named by pid in a call that acts on it (scheduling,
+ * priorities, limits, another's memory): the program knows virtual tids
+ * and pids, the kernel real ones, and a host process must stay out of
+ * reach: a pid that is no thread of this node is ESRCH, as the kernel
+ * says of one that does not exist.  0 (the caller) and negative values
+ * (EINVAL or ESRCH from the kernel) go as they are. */
+static long tid_to_real(long v)
+{
+	if (v <= 0)
+		return v;
+	if (v == shim_self.vtid)
+		return sys0(SYS_gettid);
+	if (v == shim_proc.cfg.vpid)
+		return sys0(SYS_getpid);
+	if (v > INT32_MAX)
+		return -ESRCH;
+	return shim_call(SIM_PID, SIM_PID_TID_REAL, v, 0, 0);
+}
+
+static long pid_args_call(struct sim_call *c, int i, int j)
+{
+	long saved_i = c->a[i], saved_j = j >= 0 ? c->a[j] : 0;
+	long ri = tid_to_real((int)c->a[i]);
+	long rj = j >= 0 ? tid_to_real((int)c->a[j]) : 0;
+	if (ri < 0 && (int)c->a[i] > 0)
+		return ri;
+	if (j >= 0 && rj < 0 && (int)c->a[j] > 0)
+		return rj;
+	c->a[i] = ri;
+	if (j >= 0)
+		c->a[j] = rj;
+	long r = pass(c);
+	c->a[i] = saved_i;
+	if (j >= 0)
+		c->a[j] = saved_j;
+	return r;
+}
+
+/* getpriority/setpriority and ioprio_get/ioprio_set: a process (arg 1 is
+ * its pid), or a process group or a user, which would reach host
+ * processes (every process of uid 0): refused. */
+static long prio_call(struct sim_call *c, long process_kind)
+{
+	if (A(0) == process_kind)
+		return pid_args_call(c, 1, -1);
+	return refuse(c, c->nr == SYS_getpriority || c->nr == SYS_setpriority
+				 ? "priority of a process group or user (they would include host processes)"
+				 : "I/O priority of a process group or user (they would include host processes)",
+		      -EPERM);
 }
 
 /* fcntl's owners (who gets SIGIO/SIGURG) are pids: virtual to the program,
@@ -354,14 +424,26 @@ static long dispatch(struct sim_call *c)
 	case SYS_close_range: return close_range_call(c);
 	case SYS_dup: case SYS_dup2: case SYS_dup3: return dup_call(c);
 	case SYS_poll: return shim_poll((struct pollfd *)A(0), (unsigned long)A(1), ms_to_ns((int)A(2)));
-	case SYS_ppoll: return shim_poll((struct pollfd *)A(0), (unsigned long)A(1), ts_to_ns(A(2)));
+	case SYS_ppoll: {
+		int64_t t = ts_to_ns(A(2)), start = shim_proc.now;
+		long r = shim_poll((struct pollfd *)A(0), (unsigned long)A(1), t);
+		shim_timeout_left((void *)A(2), false, t, start);
+		return r;
+	}
 	case SYS_select: {
 		const struct timeval *tv = (const struct timeval *)A(4);
 		int64_t t = tv ? (int64_t)tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL : -1;
-		return shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), t);
+		int64_t start = shim_proc.now;
+		long r = shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), t);
+		shim_timeout_left((void *)A(4), true, t, start);
+		return r;
 	}
-	case SYS_pselect6:
-		return shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), ts_to_ns(A(4)));
+	case SYS_pselect6: {
+		int64_t t = ts_to_ns(A(4)), start = shim_proc.now;
+		long r = shim_select((int)A(0), (void *)A(1), (void *)A(2), (void *)A(3), t);
+		shim_timeout_left((void *)A(4), false, t, start);
+		return r;
+	}
 	case SYS_epoll_wait: case SYS_epoll_pwait:
 		return shim_epoll_wait((int)A(0), (void *)A(1), (int)A(2), ms_to_ns((int)A(3)));
 	case SYS_epoll_pwait2:
@@ -383,9 +465,32 @@ static long dispatch(struct sim_call *c)
 		return shim_filetime_set(c);
 	case SYS_sigaltstack: return shim_sigaltstack(c);
 	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
+	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
+	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
+	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list:
+	case SYS_migrate_pages: case SYS_move_pages: case SYS_process_vm_readv:
+	case SYS_process_vm_writev:
+		return pid_args_call(c, 0, -1);
+	case SYS_kcmp: return pid_args_call(c, 0, 1);
+	case SYS_getpriority: case SYS_setpriority: return prio_call(c, PRIO_PROCESS);
+	case SYS_ioprio_get: case SYS_ioprio_set: return prio_call(c, 1 /* IOPRIO_WHO_PROCESS */);
+	case SYS_ptrace:
+		return refuse(c, "ptrace: tracing is not simulated (it would reach host pids)", -EPERM);
+	case SYS_unshare:
+		if (A(0) & (SHIM_CLONE_NEW_ANY | 0x80 /* CLONE_NEWTIME */))
+			return refuse(c, "unshare of a namespace: the simulation is the node's only one", -EINVAL);
+		return pass(c);
+	case SYS_setns:
+		return refuse(c, "setns: the simulation is the node's only namespace", -EINVAL);
 	case SYS_prctl:
 		if (A(0) == PR_SET_SYSCALL_USER_DISPATCH || A(0) == PR_SET_TSC)
 			return refuse(c, "prctl: the simulation keeps syscall dispatch and the TSC", -EPERM);
+		if (A(0) == PR_SET_SECCOMP)
+			return refuse(c, SECCOMP_REFUSED, -EINVAL);
+		return pass(c);
+	case SYS_seccomp:
+		if (A(0) == 0 /* SECCOMP_SET_MODE_STRICT */ || A(0) == 1 /* SECCOMP_SET_MODE_FILTER */)
+			return refuse(c, SECCOMP_REFUSED, -EINVAL);
 		return pass(c);
 	case SYS_io_uring_setup: case SYS_io_uring_enter: case SYS_io_uring_register:
 		return refuse(c, "io_uring is not simulated (programs fall back to epoll)", -ENOSYS);

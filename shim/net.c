@@ -273,6 +273,18 @@ long shim_net_bind_to(struct shim_vsock *v, uint32_t ip, uint16_t port)
 	return 0;
 }
 
+/* Ports below 1024 need CAP_NET_BIND_SERVICE in the effective set, as in
+ * the kernel: a daemon that drops root before it binds fails here as it
+ * would on a real host. */
+static bool may_bind_low(void)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2];
+	if (sys2(SYS_capget, &hdr, data) < 0)
+		return true; /* (cannot tell: as before) */
+	return (data[0].effective >> 10) & 1; /* CAP_NET_BIND_SERVICE */
+}
+
 static long net_bind(struct shim_vsock *v, const void *sa, unsigned len)
 {
 	uint32_t ip;
@@ -284,6 +296,8 @@ static long net_bind(struct shim_vsock *v, const void *sa, unsigned len)
 		return -EADDRNOTAVAIL;
 	if (r < 0)
 		return r;
+	if (port && port < 1024 && !may_bind_low()) /* ip_unprivileged_port_start: 1024 */
+		return -EACCES;
 	return shim_net_bind_to(v, ip, port);
 }
 
@@ -419,6 +433,32 @@ static bool net_socket(struct sim_call *c, long *ret)
 }
 
 /* Calls that name no fd of ours but concern the table. */
+/* A local socket's peer: SO_PEERCRED holds the peer's real pid, the
+ * program must see its virtual one (dovecot compares it with the pid the
+ * peer says it has); SO_PEERPIDFD would hand out a process fd of the host,
+ * refused as pidfd_open is. */
+static bool local_peer_opt(struct sim_call *c, long *ret)
+{
+	if ((int)c->a[1] != SOL_SOCKET)
+		return false;
+	if ((int)c->a[2] == 77 /* SO_PEERPIDFD */) {
+		shim_refuse(SYS_getsockopt, "SO_PEERPIDFD: process fds would name host pids");
+		*ret = -ENOPROTOOPT;
+		return true;
+	}
+	if ((int)c->a[2] != SO_PEERCRED)
+		return false;
+	*ret = sys5(SYS_getsockopt, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	unsigned *len = (unsigned *)c->a[4];
+	if (*ret == 0 && c->a[3] && len && *len >= sizeof(int)) {
+		int pid;
+		memcpy(&pid, (void *)c->a[3], sizeof pid);
+		pid = (int)shim_vpid_of_real(pid);
+		memcpy((void *)c->a[3], &pid, sizeof pid);
+	}
+	return true;
+}
+
 static bool net_global(struct sim_call *c, long *ret)
 {
 	switch (c->nr) {
@@ -437,6 +477,8 @@ static bool net_global(struct sim_call *c, long *ret)
 	case SYS_dup3:
 		shim_vs_drop((int)c->a[1]); /* replaced by a non-virtual fd */
 		return false;
+	case SYS_getsockopt:
+		return local_peer_opt(c, ret);
 	}
 	return false;
 }

@@ -311,6 +311,12 @@ long shim_net_getsockopt(struct shim_vsock *v, int fd, int level, int name, void
 			return put_int(val, len, recall(v, level, name, 64));
 		if (name == IP_MTU)
 			return v->state == VS_CONNECTED ? put_int(val, len, 1500) : -ENOTCONN;
+		if (name == IP_OPTIONS) { /* none: the simulated network sets no IP options */
+			if (!len)
+				return -EFAULT;
+			*len = 0;
+			return 0;
+		}
 		return put_int(val, len, recall(v, level, name, 0));
 	case IPPROTO_IPV6:
 		if (v->family != AF_INET6)

@@ -92,6 +92,16 @@ static long clone_process(struct sim_call *c, unsigned long flags, unsigned long
 	return pid < 0 ? pid : vpid;
 }
 
+/* A new namespace (network, pid, mount, user, ...) would take the process
+ * out of the simulation's view (a new network namespace has none of its
+ * sockets), so it is refused as a kernel without namespaces refuses it:
+ * vsftpd and sshd's sandboxes then fork plainly. */
+static long new_namespace(struct sim_call *c)
+{
+	shim_refuse(c->nr, "a new namespace: the simulation is the node's only one");
+	return -EINVAL;
+}
+
 /* Clones that would share memory in ways the simulation cannot keep:
  * a thread without its own TLS would share the shim's per-thread state
  * (initial-exec TLS) with its creator and corrupt both; a CLONE_VM child
@@ -139,6 +149,8 @@ long shim_clone(struct sim_call *c)
 		ctid = (int *)c->a[3];
 		if (flags & CLONE_THREAD)
 			return shim_clone_new_thread(c, flags, sp, ctid, NULL);
+		if (flags & SHIM_CLONE_NEW_ANY)
+			return new_namespace(c);
 		return clone_process(c, flags, sp, ptid, ctid);
 	case SYS_clone3:
 		if ((size_t)c->a[1] < CLONE_ARGS_SIZE_VER0 || (size_t)c->a[1] > sizeof ca)
@@ -150,7 +162,9 @@ long shim_clone(struct sim_call *c)
 		if (ca.flags & CLONE_THREAD)
 			return shim_clone_new_thread(c, (unsigned long)ca.flags, sp,
 						     (int *)(uintptr_t)ca.child_tid, &ca);
-		if (ca.flags & (CLONE_PIDFD | CLONE_INTO_CGROUP | CLONE_NEWPID | CLONE_NEWNET))
+		if (ca.flags & (SHIM_CLONE_NEW_ANY | CLONE_NEWTIME))
+			return new_namespace(c);
+		if (ca.flags & (CLONE_PIDFD | CLONE_INTO_CGROUP))
 			return -ENOSYS; /* glibc falls back to clone */
 		flags = (unsigned long)ca.flags | (ca.exit_signal & 0xff);
 		return clone_process(c, flags, sp, (int *)(uintptr_t)ca.parent_tid,
@@ -185,6 +199,33 @@ static char *put_env_fd(char *s, const char *name, int v)
 	return s;
 }
 
+/* The program's own LD_PRELOAD entries after ours, each once, without
+ * ours (which an image under the shim always has first). */
+static char *put_their_preload(char *s, const char *list)
+{
+	const char *lib = shim_proc.cfg.lib;
+	size_t liblen = strlen(lib);
+	for (const char *p = list; p && *p;) {
+		while (*p == ':' || *p == ' ')
+			p++;
+		const char *e = p;
+		while (*e && *e != ':' && *e != ' ')
+			e++;
+		size_t l = (size_t)(e - p);
+		bool ours = (l == liblen && !memcmp(p, lib, l)) ||
+			    (l >= 13 && !memcmp(e - 13, "/libsimsup.so", 13)) ||
+			    (l == 12 && !memcmp(p, "libsimsup.so", 12));
+		if (l && !ours) {
+			*s++ = ':';
+			memcpy(s, p, l);
+			s += l;
+		}
+		p = e;
+	}
+	*s = 0;
+	return s;
+}
+
 static char **build_env(char *const *envp, bool preload, int vsocks, void **blk, size_t *blklen)
 {
 	size_t n = 0;
@@ -192,12 +233,14 @@ static char **build_env(char *const *envp, bool preload, int vsocks, void **blk,
 	for (; envp && envp[n]; n++)
 		if (env_is(envp[n], "LD_PRELOAD"))
 			their_preload = envp[n] + 11;
-	size_t len = (n + 4) * sizeof(char *) + 2048 + (their_preload ? strlen(their_preload) : 0);
+	/* at most n of theirs, LD_PRELOAD, SIMSUP_FD, SIMSUP_VSOCKS, NULL */
+	size_t len = (n + 4) * sizeof(char *) + 256 + strlen(shim_proc.cfg.lib) +
+		     (their_preload ? strlen(their_preload) : 0);
 	long p = sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
 	char **out = (char **)p;
-	char *s = (char *)p + (n + 3) * sizeof(char *);
+	char *s = (char *)p + (n + 4) * sizeof(char *);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!env_is(envp[i], "LD_PRELOAD") && !env_is(envp[i], SIM_ENV_FD) &&
@@ -206,8 +249,7 @@ static char **build_env(char *const *envp, bool preload, int vsocks, void **blk,
 	if (preload) {
 		out[k++] = s;
 		s = stpcpy(stpcpy(s, "LD_PRELOAD="), shim_proc.cfg.lib);
-		if (their_preload && !strstr(their_preload, "libsimsup.so") && *their_preload)
-			s = stpcpy(stpcpy(s, ":"), their_preload);
+		s = put_their_preload(s, their_preload);
 		s++;
 	}
 	out[k++] = s;

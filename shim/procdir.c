@@ -369,7 +369,7 @@ static int listing_kind(int fd, long *vpid)
 	long real = take_num(&s);
 	if (real <= 0 || *s)
 		return 0;
-	*vpid = real == sys0(SYS_getpid) ? shim_proc.cfg.vpid : shim_call(SIM_PID, 0, real, 0, 0);
+	*vpid = real == sys0(SYS_getpid) ? shim_proc.cfg.vpid : shim_call(SIM_PID, SIM_PID_REAL_VIRTUAL, real, 0, 0);
 	return *vpid > 0 ? 2 : 0;
 }
 

@@ -94,6 +94,7 @@ bool shim_masked_wait(struct sim_call *c, long *ret)
 		return true;
 	}
 	uint64_t mask = *(const uint64_t *)set & ~KEEP;
+	int64_t start = shim_proc.now, t = call_timeout(c);
 	const uint64_t *outer = shim_self.mask;
 	shim_self.mask = &mask; /* shim_sig_deliverable() judges by the call's mask */
 	long r;
@@ -103,8 +104,10 @@ bool shim_masked_wait(struct sim_call *c, long *ret)
 		if (r == 0)
 			r = -EINTR;
 	} else {
-		r = wait_call(c, call_timeout(c));
+		r = wait_call(c, t);
 	}
+	if (c->nr == SYS_ppoll || c->nr == SYS_pselect6) /* the time left, as the kernel's */
+		shim_timeout_left((void *)(c->nr == SYS_ppoll ? A(2) : A(4)), false, t, start);
 	bool take = r == -EINTR && shim_sig_deliverable();
 	shim_self.mask = outer;
 	if (take)

@@ -260,6 +260,7 @@ long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_
 long shim_select(int n, void *rd, void *wr, void *ex, int64_t timeout_ns);
 long shim_wait_fd(int fd, short events, int64_t deadline);
 long shim_wait_fd_after(int fd, short events, int64_t deadline); /* after an EAGAIN */
+void shim_timeout_left(void *tp, bool timeval, int64_t t, int64_t start);
 long shim_blocking_in(struct sim_call *c, int fd);
 long shim_blocking_out(struct sim_call *c, int fd);
 /* shim/channel.c */
@@ -278,6 +279,13 @@ long shim_sigaltstack(struct sim_call *c);
  * from inside a trap (the kernel's rt_sigsuspend: -EINTR), each on the
  * stack the kernel would choose. */
 long shim_run_handlers(const uint64_t *mask);
+/* Namespace flags of clone and unshare (CLONE_NEWTIME, 0x80, is also
+ * clone's exit signal byte: unshare and clone3 only) */
+#define SHIM_CLONE_NEW_ANY                                                                  \
+	(0x00020000 /* NEWNS */ | 0x02000000 /* NEWCGROUP */ | 0x04000000 /* NEWUTS */ |    \
+	 0x08000000 /* NEWIPC */ | 0x10000000 /* NEWUSER */ | 0x20000000 /* NEWPID */ |     \
+	 0x40000000 /* NEWNET */)
+long shim_vpid_of_real(long real); /* dispatch.c: 0 outside the simulation */
 void shim_hold_signals(void);       /* in a wrapper's call: hold signals back from now on */
 /* The program's signal mask for the call being made (0 outside one). */
 static inline uint64_t shim_prog_mask(void)

@@ -439,6 +439,15 @@ static int64_t on_listen(struct sup_run *R, struct sup_thread *t, const int64_t 
 {
 	struct sup_sock *s = caller_sock(R, t, a[0]);
 	char addr[32];
+	if (s && s->type == SOCK_STREAM && s->state == SS_LISTEN) {
+		/* listen again, from a process that shares the socket and
+		 * saw it bound only (uvicorn's workers each call listen):
+		 * the kernel's only change is the backlog */
+		s->backlog = (int)a[1];
+		out[0] = s->ip;
+		out[1] = s->port;
+		return 0;
+	}
 	if (!s || s->type != SOCK_STREAM || (s->state != SS_NEW && s->state != SS_BOUND))
 		return -EINVAL;
 	if (!s->port) {

@@ -966,12 +966,24 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 		case SIM_PID: {
 			int64_t ret = -ESRCH;
 			struct sup_proc *q = a[1] > 0 && a[1] <= INT32_MAX ? sup_proc_by_pid(R, (pid_t)a[1]) : NULL;
-			if (a[0] == 0 && q)
+			/* (a peer's credentials outlive it: the last process
+			 * that had the pid, reaped or not) */
+			for (int i = R->nprocs - 1; !q && a[0] == SIM_PID_REAL_VIRTUAL && a[1] > 0 && i >= 0; i--)
+				if (R->procs[i]->pid == a[1])
+					q = R->procs[i];
+			if (a[0] == SIM_PID_REAL_VIRTUAL && q)
 				ret = q->vpid;
-			for (int i = 0; a[0] == 1 && i < R->nprocs; i++) {
+			for (int i = 0; a[0] == SIM_PID_VIRTUAL_REAL && i < R->nprocs; i++) {
 				q = R->procs[i];
 				if (q->node == t->proc->node && q->vpid == a[1] && q->pid > 0 && !q->reaped)
 					ret = q->pid;
+			}
+			for (int i = 0; a[0] == SIM_PID_TID_REAL && i < R->nthreads; i++) {
+				const struct sup_thread *w = R->threads[i];
+				q = w->proc;
+				if (q->node == t->proc->node && w->vtid == a[1] && w->state != T_DEAD &&
+				    q->pid > 0 && !q->reaped)
+					ret = w->real_tid > 0 ? w->real_tid : q->pid;
 			}
 			reply(R, t, ret, NULL);
 			parked = false;

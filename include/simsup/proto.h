@@ -68,7 +68,7 @@ enum sim_op {
 	SIM_REFUSED,       /* a call simsup cannot virtualize: a0=nr; payload: description. no reply */
 	SIM_CRASH,         /* a fatal signal: a0=signal; payload: backtrace text. no reply */
 	SIM_SIGWAIT,       /* park until a signal is pending for the thread or a0 */
-	SIM_PID,           /* a0=0: real pid a1 -> virtual; a0=1: virtual a1 -> real. -ESRCH */
+	SIM_PID,           /* a0: SIM_PID_* below; a1 the pid or tid. -ESRCH */
 	SIM_TIMER_CREATE,  /* a0=kind (SIM_TK_*) a1=clock a2=sigev_notify (-1: no sigevent: SIGALRM
 	                      with the timer id as sigval) a3=signo a4=sigval
 	                      a5=target tid (SIGEV_THREAD_ID).  SIM_TK_FD: carries the eventfd
@@ -226,6 +226,13 @@ struct sim_rep {
  * maps the memfd of SIM_CHAN).  Counters only grow; the supervisor copies a
  * request out before it looks at it, and a page that breaks these rules
  * ends the target's run as a protocol error. */
+/* SIM_PID's a0 */
+enum {
+	SIM_PID_REAL_VIRTUAL = 0, /* a real pid (a process of the run) -> its virtual pid */
+	SIM_PID_VIRTUAL_REAL = 1, /* a virtual pid of the caller's node -> real */
+	SIM_PID_TID_REAL = 2,     /* a virtual tid (or pid) of the caller's node -> real tid */
+};
+
 struct sim_chan {
 	uint32_t bell;      /* futex: +1 by the shim after each message; the supervisor waits here */
 	uint32_t nsock;     /* messages the thread sent on its socket (announced after sending) */

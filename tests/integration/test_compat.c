@@ -405,3 +405,97 @@ Test(compat_programs, pthread_cancel_ends_a_thread_blocked_in_a_call, .timeout =
 		}
 	free(h);
 }
+
+/* Daemons that drop privileges and sandbox themselves (sshd, vsftpd,
+ * dovecot, rsyslog, uvicorn, GHC's runtime: docs/compatibility.md), one
+ * case of compat/daemon_calls.c each, all of whose checks must hold. */
+static void daemon_case(const char *name, const char *refusal)
+{
+	char *h = helper("daemon_calls");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --watchdog 20s --time-limit 60s -- %s %s", h, name);
+	char ok[64];
+	snprintf(ok, sizeof ok, "p0 | %s ok", name);
+	cr_expect_eq(r.status, 0, "%s: %s\n%s", name, r.out, r.err);
+	cr_expect(strstr(r.out, ok), "%s: %s\n%s", name, r.out, r.err);
+	if (refusal)
+		cr_expect(strstr(r.err, refusal), "%s: no refusal naming \"%s\": %s", name, refusal, r.err);
+	run_free(&r);
+	free(h);
+}
+
+/* sched_setscheduler, prlimit, getpriority... name a thread by pid: the
+ * node's virtual ones reach the kernel as real ones (glibc's
+ * pthread_create with an explicit policy, rsyslog's threads), and a pid of
+ * the host is no one's (it reached host pid 1 before). */
+Test(compat_programs, calls_naming_a_pid_reach_only_the_node)
+{
+	daemon_case("pids", "refused ptrace");
+}
+
+/* A new network namespace has none of the simulation's sockets (vsftpd
+ * clones into one): refused as by a kernel without namespaces. */
+Test(compat_programs, new_namespaces_are_refused)
+{
+	daemon_case("namespaces", "refused unshare: unshare of a namespace");
+}
+
+/* sshd's seccomp sandbox allows no rt_sigreturn, which ends every trap:
+ * the filter is refused and the program goes on. */
+Test(compat_programs, a_seccomp_filter_is_refused_and_the_program_goes_on)
+{
+	daemon_case("seccomp", "refused prctl: seccomp filter");
+}
+
+/* dovecot checks a local peer's pid against the pid it says it has. */
+Test(compat_programs, local_peer_credentials_are_virtual_pids)
+{
+	daemon_case("creds", NULL);
+}
+
+/* sshd drops a connection whose IP options are not empty. */
+Test(compat_programs, tcp_connections_have_no_ip_options)
+{
+	daemon_case("ipopts", NULL);
+}
+
+/* vsftpd's pre-login process sets RLIMIT_NOFILE to 0, then reads. */
+Test(compat_programs, a_blocking_read_with_no_fds_allowed)
+{
+	daemon_case("nofile0", NULL);
+}
+
+Test(compat_programs, ports_below_1024_need_the_capability)
+{
+	daemon_case("lowport", NULL);
+}
+
+/* GHC's non-threaded runtime loops on select through its timer's EINTR. */
+Test(compat_programs, select_interrupted_keeps_its_sets_and_time_left)
+{
+	daemon_case("select_eintr", NULL);
+}
+
+/* uvicorn's workers each listen on the socket their parent bound. */
+Test(compat_programs, listen_again_on_a_socket_shared_by_processes)
+{
+	daemon_case("relisten", NULL);
+}
+
+/* A program that holds a virtual socket and execs with an empty
+ * environment keeps its shim (the environment built for it lost
+ * LD_PRELOAD), and a program's own LD_PRELOAD lasts through every exec. */
+Test(compat_programs, exec_with_an_empty_environment_and_a_preload_chain)
+{
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- python3 -c \"import socket,os; s=socket.socket(); "
+		    "s.bind(('0.0.0.0',9000)); s.listen(); os.execve('/bin/sh',['sh','-c','echo child ran'],{})\"");
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | child ran"), "%s\n%s", r.out, r.err);
+	run_free(&r);
+	const char *so = "/lib/x86_64-linux-gnu/libm.so.6";
+	run_sim(&r, "simsup --seed 1 -- env LD_PRELOAD=%s sh -c 'sh -c \"echo \\$LD_PRELOAD\"'", so);
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, ":/lib/x86_64-linux-gnu/libm.so.6\n"), "%s\n%s", r.out, r.err);
+	run_free(&r);
+}
