@@ -1,6 +1,7 @@
 #!/bin/sh
-# rabbit-check.sh IP N: N times, waits until the broker answers an AMQP 0-9-1
-# protocol header with connection.start, then sleeps 1 s.  The workload of
+# rabbit-check.sh IP N [PAUSE]: N times, waits until the broker answers an
+# AMQP 0-9-1 protocol header with connection.start, then sleeps PAUSE
+# seconds (1).  The workload of
 # the manual check in docs/compatibility.md.
 set -u
 for k in $(seq 1 "$2"); do
@@ -15,5 +16,5 @@ while b"PLAIN" not in d:
     d += c
 sys.exit(0 if b"PLAIN" in d else 1)' "$1" 2>/dev/null; do sleep 0.5; done
 	echo "check $k: the broker answered"
-	sleep 1
+	sleep "${3:-1}"
 done
