@@ -486,9 +486,16 @@ static bool fd_ready(int fd, short events)
 	return r == -EINVAL ? fd_ready_select(fd, events) : r != 0;
 }
 
-static long wait_fd(int fd, short events, int64_t deadline, bool tried)
+/* tried: the caller's own attempt without blocking just found fd not
+ * ready (EAGAIN), so the first look is skipped (nothing else ran since).
+ * retry: such a caller also retries by itself after a wake-up, so none is
+ * taken here either; *retry says whether the attempt that failed was
+ * already the retry after one (the wake-up was fruitless), and is set
+ * when returning after one.  The caller clears it when it makes
+ * progress. */
+static long wait_fd(int fd, short events, int64_t deadline, bool tried, bool *retry)
 {
-	bool woken = false;
+	bool woken = retry && *retry;
 	for (;;) {
 		if (!tried && fd_ready(fd, events))
 			return 0; /* ready, error or hang-up: let the call report it */
@@ -500,21 +507,25 @@ static long wait_fd(int fd, short events, int64_t deadline, bool tried)
 		woken = true;
 		if (w == -EINTR && deadline < 0 && shim_sig_restart())
 			continue; /* SA_RESTART: the handlers ran, wait on (sigrestart.c) */
+		if (retry)
+			*retry = w > 0;
 		if (w < 0)
 			return w;
 		if (w == 0)
 			return -EAGAIN;
+		if (retry)
+			return 0; /* the caller's retry is the look */
 	}
 }
 
 long shim_wait_fd(int fd, short events, int64_t deadline)
 {
-	return wait_fd(fd, events, deadline, false);
+	return wait_fd(fd, events, deadline, false, NULL);
 }
 
-long shim_wait_fd_after(int fd, short events, int64_t deadline)
+long shim_wait_fd_after(int fd, short events, int64_t deadline, bool *retry)
 {
-	return wait_fd(fd, events, deadline, true);
+	return wait_fd(fd, events, deadline, true, retry);
 }
 
 /* Runs a blocking read-side call (read, readv, recvfrom, recvmsg, accept...)
@@ -554,7 +565,7 @@ long shim_blocking_out(struct sim_call *c, int fd)
 		if (done == len)
 			return (long)done;
 		shim_self.dirty = true;
-		long w = r == -EAGAIN ? shim_wait_fd_after(fd, POLLOUT, -1) : shim_wait_fd(fd, POLLOUT, -1);
+		long w = r == -EAGAIN ? shim_wait_fd_after(fd, POLLOUT, -1, NULL) : shim_wait_fd(fd, POLLOUT, -1);
 		if (w < 0)
 			return done ? (long)done : w;
 	}

@@ -275,12 +275,14 @@ static long tcp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 	struct msghdr m = *mh;
 	m.msg_name = NULL;
 	m.msg_namelen = 0;
+	bool retry = false;
 	for (;;) {
 		struct iovec win[WINDOW];
 		m.msg_iov = win;
 		m.msg_iovlen = (size_t)shim_net_iov_window(&cur, win, WINDOW);
 		long n = sys3(SYS_recvmsg, fd, &m, (flags & ~MSG_WAITALL) | MSG_DONTWAIT);
 		if (n > 0) {
+			retry = false;
 			done += (size_t)n;
 			shim_net_iov_advance(&cur, (size_t)n);
 			if (!waitall || done >= total)
@@ -296,7 +298,7 @@ static long tcp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 			return done ? (long)done : n;
 		if (shim_net_fd_nonblock(fd, flags))
 			return done ? (long)done : -EAGAIN;
-		long w = shim_wait_fd_after(fd, POLLIN, deadline);
+		long w = shim_wait_fd_after(fd, POLLIN, deadline, &retry);
 		if (w < 0)
 			return done ? (long)done : w;
 	}
@@ -322,12 +324,14 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 	m.msg_name = NULL; /* TCP ignores a destination */
 	m.msg_namelen = 0;
 	shim_self.dirty = true;
+	bool retry = false;
 	for (;;) {
 		struct iovec win[WINDOW];
 		m.msg_iov = win;
 		m.msg_iovlen = (size_t)shim_net_iov_window(&cur, win, WINDOW);
 		long n = sys3(SYS_sendmsg, fd, &m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
+			retry = false;
 			done += (size_t)n;
 			shim_net_iov_advance(&cur, (size_t)n);
 			m.msg_control = NULL; /* ancillary data goes with the first bytes */
@@ -343,7 +347,7 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 			return done ? (long)done : -EAGAIN;
 		if (n > 0)
 			continue;
-		long w = shim_wait_fd_after(fd, POLLOUT, deadline);
+		long w = shim_wait_fd_after(fd, POLLOUT, deadline, &retry);
 		if (w < 0)
 			return done ? (long)done : w;
 	}

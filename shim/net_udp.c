@@ -126,7 +126,7 @@ static long udp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 		}
 		if (shim_net_fd_nonblock(fd, flags))
 			return -EAGAIN;
-		long w = shim_wait_fd_after(fd, POLLOUT, deadline);
+		long w = shim_wait_fd_after(fd, POLLOUT, deadline, NULL); /* (a retry asks for a flush first) */
 		if (w < 0)
 			return w;
 		flushed = false;
@@ -190,6 +190,7 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 	iov[0].iov_len = sizeof h;
 	for (size_t i = 0; i < n; i++)
 		iov[i + 1] = mh->msg_iov[i];
+	bool retry = false;
 	for (;;) {
 		struct msghdr m = { .msg_iov = iov, .msg_iovlen = n + 1, .msg_control = mh->msg_control,
 				    .msg_controllen = mh->msg_controllen };
@@ -197,13 +198,14 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		if (r == -EAGAIN) {
 			if (shim_net_fd_nonblock(fd, flags))
 				return -EAGAIN;
-			long w = shim_wait_fd_after(fd, POLLIN, deadline);
+			long w = shim_wait_fd_after(fd, POLLIN, deadline, &retry);
 			if (w < 0)
 				return w;
 			continue;
 		}
 		if (r < 0)
 			return r;
+		retry = false; /* a datagram taken, kept or not, is progress */
 		if (r == HDR && h.magic == SIM_DGRAM_UNREACH) {
 			/* ICMP port unreachable: a connected socket's error, once */
 			if (flags & MSG_PEEK)

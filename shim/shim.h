@@ -259,7 +259,8 @@ long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns);
 long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns);
 long shim_select(int n, void *rd, void *wr, void *ex, int64_t timeout_ns);
 long shim_wait_fd(int fd, short events, int64_t deadline);
-long shim_wait_fd_after(int fd, short events, int64_t deadline); /* after an EAGAIN */
+/* after the caller's own EAGAIN; retry: see block.c (NULL: looks after a wake-up) */
+long shim_wait_fd_after(int fd, short events, int64_t deadline, bool *retry);
 void shim_timeout_left(void *tp, bool timeval, int64_t t, int64_t start);
 long shim_blocking_in(struct sim_call *c, int fd);
 long shim_blocking_out(struct sim_call *c, int fd);
