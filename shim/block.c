@@ -356,6 +356,8 @@ long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns)
 	bool woken = false;
 	for (;;) {
 		long r = sys3(SYS_poll, fds, n, 0);
+		if (!woken && (r != 0 || timeout_ns == 0))
+			shim_spin_check(); /* returns without waiting */
 		if (r != 0 || timeout_ns == 0)
 			return r;
 		wait_again(woken);
@@ -371,12 +373,36 @@ long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns)
 	}
 }
 
+/*
+ * A thread that spins on checks that do not wait (a poll that returns at
+ * once, ready or with a zero timeout; a non-blocking recv's EAGAIN) never
+ * parks, and the relay reads what the program wrote to virtual sockets
+ * only between turns: its request would never leave while its answer is
+ * what it spins for, and a client that polls so (httperf's zero timeouts,
+ * iperf3's select on a socket that stays writable while it waits for the
+ * server to start the test) stalled until the next timer of the run, or
+ * for ever.  After SPIN_FLUSH such checks in a row with something written
+ * since the relay last read, the shim asks the supervisor to relay it now
+ * (SIM_NET_FLUSH); the reply's next event is then its delivery, and the
+ * thread yields when its clock gets there.  A program that checks a few
+ * times and then waits is unaffected: its wait ends the turn.
+ */
+#define SPIN_FLUSH 8
+
+void shim_spin_check(void)
+{
+	if (shim_proc.net_unsent && ++shim_self.empty_checks >= SPIN_FLUSH)
+		shim_call(SIM_NET_FLUSH, 0, 0, 0, 0);
+}
+
 long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns)
 {
 	int64_t deadline = shim_deadline(timeout_ns);
 	bool woken = false;
 	for (;;) {
 		long r = sys4(SYS_epoll_wait, epfd, ev, max, 0);
+		if (!woken && (r != 0 || timeout_ns == 0))
+			shim_spin_check(); /* returns without waiting */
 		if (r != 0 || timeout_ns == 0)
 			return r;
 		wait_again(woken);
@@ -402,6 +428,8 @@ long shim_select(int n, void *rdv, void *wrv, void *exv, int64_t timeout_ns)
 	for (;;) {
 		struct timespec zero = { 0, 0 };
 		long r = sys6(SYS_pselect6, n, rd, wr, ex, &zero, 0);
+		if (!woken && (r != 0 || timeout_ns == 0))
+			shim_spin_check(); /* returns without waiting */
 		if (r != 0 || timeout_ns == 0)
 			return r;
 		for (int i = 0; i < 3; i++) /* pselect cleared the sets */

@@ -234,6 +234,13 @@ long shim_request(struct sim_req *rq, const void *payload, int sendfd, struct si
 	 */
 	if (rep)
 		shim_hold_signals(); /* a wrapper's call: from here to its end */
+	shim_self.empty_checks = 0;
+	switch (rq->op) { /* the relay reads before the thread runs again (block.c) */
+	case SIM_YIELD: case SIM_SLEEP: case SIM_POLL: case SIM_FUTEX_WAIT: case SIM_SIGWAIT:
+	case SIM_WAIT: case SIM_NET_FLUSH:
+		shim_proc.net_unsent = false;
+		break;
+	}
 	uint64_t held = shim_handler_mask(), old = 0; /* as the SIGSYS handler's (sud.c) */
 	bool hold = rep && !shim_self.mask;
 	if (hold)

@@ -296,8 +296,11 @@ static long tcp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		}
 		if (n != -EAGAIN)
 			return done ? (long)done : n;
-		if (shim_net_fd_nonblock(fd, flags))
+		if (shim_net_fd_nonblock(fd, flags)) {
+			if (!done)
+				shim_spin_check();
 			return done ? (long)done : -EAGAIN;
+		}
 		long w = shim_wait_fd_after(fd, POLLIN, deadline, &retry);
 		if (w < 0)
 			return done ? (long)done : w;
@@ -332,6 +335,7 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 		long n = sys3(SYS_sendmsg, fd, &m, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
 			retry = false;
+			shim_proc.net_unsent = true;
 			done += (size_t)n;
 			shim_net_iov_advance(&cur, (size_t)n);
 			m.msg_control = NULL; /* ancillary data goes with the first bytes */
@@ -343,8 +347,13 @@ static long tcp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 			return done ? (long)done : tcp_broken(v, flags, true);
 		if (n < 0 && n != -EAGAIN)
 			return done ? (long)done : n;
-		if (shim_net_fd_nonblock(fd, flags))
+		if (shim_net_fd_nonblock(fd, flags)) {
+			if (!done) { /* full: what it holds is unsent */
+				shim_proc.net_unsent = true;
+				shim_spin_check();
+			}
 			return done ? (long)done : -EAGAIN;
+		}
 		if (n > 0)
 			continue;
 		long w = shim_wait_fd_after(fd, POLLOUT, deadline, &retry);
@@ -371,8 +380,10 @@ static long tcp_sendfile(struct shim_vsock *v, int fd, struct sim_call *c)
 		long n = sys4(SYS_sendfile, fd, c->a[1], c->a[2], total - done);
 		if (!nb)
 			sys3(SYS_fcntl, fd, F_SETFL, fl);
-		if (n > 0)
+		if (n > 0) {
 			done += (size_t)n;
+			shim_proc.net_unsent = true;
+		}
 		if (n == 0 || done >= total)
 			return (long)done;
 		if (n == -EPIPE || n == -ECONNRESET)
@@ -452,6 +463,8 @@ static long tcp_accept(struct shim_vsock *v, int fd, struct sim_call *c)
 		long nfd = sys4(SYS_accept4, fd, &pa, &pl, fl);
 		if (nfd == -EAGAIN && !nb)
 			continue;
+		if (nfd == -EAGAIN)
+			shim_spin_check();
 		if (nfd < 0)
 			return nfd;
 		shim_fd_forget((int)nfd);

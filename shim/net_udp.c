@@ -115,8 +115,10 @@ static long udp_sendmsg(struct shim_vsock *v, int fd, const struct msghdr *mh, i
 	shim_self.dirty = true;
 	for (;;) {
 		r = sys3(SYS_sendmsg, fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r >= 0)
+		if (r >= 0) {
+			shim_proc.net_unsent = true;
 			return r - HDR;
+		}
 		if (r != -EAGAIN)
 			return r;
 		if (!flushed) { /* the supervisor drains its end at once, then we retry */
@@ -196,8 +198,10 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 				    .msg_controllen = mh->msg_controllen };
 		long r = sys3(SYS_recvmsg, fd, &m, (flags & (MSG_PEEK | MSG_TRUNC)) | MSG_DONTWAIT);
 		if (r == -EAGAIN) {
-			if (shim_net_fd_nonblock(fd, flags))
+			if (shim_net_fd_nonblock(fd, flags)) {
+				shim_spin_check();
 				return -EAGAIN;
+			}
 			long w = shim_wait_fd_after(fd, POLLIN, deadline, &retry);
 			if (w < 0)
 				return w;

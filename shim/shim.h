@@ -119,6 +119,7 @@ struct shim_thread {
 	bool fruitless;        /* woken, retried, found nothing: say so on the next park */
 	int nprobe;
 	uint32_t probe_gen;    /* shim_proc.fd_gen when probe_set was registered */
+	uint32_t empty_checks; /* checks that found nothing since the last request (block.c) */
 	struct shim_probe_ent { int fd; uint32_t ev; } probe_set[SHIM_PROBE_MAX];
 	/* timer.c: a timerfd_settime the supervisor has not been told yet; it
 	 * goes with this thread's next request (SIM_REQ_TIMERFD) */
@@ -145,6 +146,7 @@ struct shim_proc {
 	bool static_image;    /* a statically linked program runs on this shim (staticexec.c) */
 	const char *static_path; /* its absolute path (/proc/self/exe names the shim) */
 	bool has_signalfd;    /* a signalfd is or was open here: waits are imprecise (block.c) */
+	bool net_unsent;      /* wrote to a virtual socket since the relay last read (block.c) */
 	uint32_t fd_gen;      /* +1 whenever an fd may have been closed or replaced (fdtable.c) */
 	/* tgkill/tkill to another thread of this process, left for that
 	 * thread to queue to itself (signal.c) */
@@ -259,6 +261,7 @@ long shim_poll(struct pollfd *fds, unsigned long n, int64_t timeout_ns);
 long shim_epoll_wait(int epfd, struct epoll_event *ev, int max, int64_t timeout_ns);
 long shim_select(int n, void *rd, void *wr, void *ex, int64_t timeout_ns);
 long shim_wait_fd(int fd, short events, int64_t deadline);
+void shim_spin_check(void); /* a check returned without waiting (block.c) */
 /* after the caller's own EAGAIN; retry: see block.c (NULL: looks after a wake-up) */
 long shim_wait_fd_after(int fd, short events, int64_t deadline, bool *retry);
 void shim_timeout_left(void *tp, bool timeval, int64_t t, int64_t start);

@@ -499,3 +499,29 @@ Test(compat_programs, exec_with_an_empty_environment_and_a_preload_chain)
 	cr_expect(strstr(r.out, ":/lib/x86_64-linux-gnu/libm.so.6\n"), "%s\n%s", r.out, r.err);
 	run_free(&r);
 }
+
+/* A client that sends and then spins on checks that do not wait (httperf's
+ * and iperf3's select loops): its request reached the network only when
+ * its turn ended, which nothing ended (the watchdog stopped the run).  Each
+ * round trip is at least the two one-way latencies, and not much more. */
+Test(compat_programs, a_client_spinning_on_zero_timeouts_gets_its_answers, .timeout = 120)
+{
+	char *h = helper("spin_client");
+	static const char *hows[] = { "poll", "select", "epoll", "recv" };
+	for (size_t k = 0; k < sizeof hows / sizeof *hows; k++) {
+		struct run r;
+		run_sim(&r, "simsup --seed 1 --watchdog 20s --latency 1ms:1ms --workload '%s %s {ip:0} 9000 3' "
+			    "-- %s server {ip} 9000", h, hows[k], h);
+		cr_expect_eq(r.status, 0, "%s: %s\n%s", hows[k], r.out, r.err);
+		for (int i = 0; i < 3; i++) {
+			char want[32];
+			double ms = 0;
+			snprintf(want, sizeof want, "round trip %d: ", i);
+			const char *p = strstr(r.out, want);
+			cr_expect(p && sscanf(p + strlen(want), "%lf", &ms) == 1, "%s: %s", hows[k], r.out);
+			cr_expect(ms >= 2.0 && ms < 50.0, "%s: round trip %d took %.3f ms", hows[k], i, ms);
+		}
+		run_free(&r);
+	}
+	free(h);
+}
