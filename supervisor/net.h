@@ -144,7 +144,7 @@ void relay_set_events(struct sup_net *N, int fd, uint64_t key, uint32_t *have, u
 void relay_conn_events(struct sup_run *R, struct sup_conn *c, int side);
 void relay_push(struct sup_run *R, struct sup_conn *c, int d, enum chunk_kind kind,
 		const void *data, size_t len);
-void relay_read(struct sup_run *R, struct sup_conn *c, int side);
+void relay_read(struct sup_run *R, struct sup_conn *c, int side, bool no_eof);
 void relay_close_end(struct sup_run *R, struct sup_conn *c, int side);
 void relay_udp_read(struct sup_run *R, struct sup_sock *s);
 void relay_udp_flush(struct sup_run *R, struct sup_sock *s);

@@ -166,18 +166,26 @@ static void drop_dir(struct relay_dir *dir)
 	dir->blocked = false;
 }
 
-/* Reads what side's program wrote, up to the direction's bound. */
-void relay_read(struct sup_run *R, struct sup_conn *c, int side)
+/* Reads what side's program wrote, up to the direction's bound.  no_eof:
+ * epoll said readable without a hang-up or shutdown, so a read shorter
+ * than asked emptied the queue (an AF_UNIX stream read stops short only
+ * there, or at passed fds, which the relay never has) and no EOF waits
+ * behind it: no read for the EAGAIN. */
+void relay_read(struct sup_run *R, struct sup_conn *c, int side, bool no_eof)
 {
 	struct relay_dir *d = &c->dir[side];
 	char *buf = R->net->buf;
 	while (c->end[side] >= 0 && !d->eof && !(side == 0 && c->state == C_SYN) &&
 	       d->inflight < NET_INFLIGHT_MAX) {
 		size_t want = NET_INFLIGHT_MAX - d->inflight;
-		ssize_t n = recv(c->end[side], buf, want < 65536 ? want : 65536, MSG_DONTWAIT);
+		if (want > 65536)
+			want = 65536;
+		ssize_t n = recv(c->end[side], buf, want, MSG_DONTWAIT);
 		if (n > 0) {
 			relay_push(R, c, side, CH_DATA, buf, (size_t)n);
 			changed(R, c->node[side]); /* room in the writer's buffer */
+			if (no_eof && (size_t)n < want)
+				break;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -335,7 +343,7 @@ static void dir_flush(struct sup_run *R, struct sup_conn *c, int d)
 	relay_conn_events(R, c, to);
 	if (dir->paused && dir->inflight < NET_INFLIGHT_MAX) {
 		dir->paused = false;
-		relay_read(R, c, d);
+		relay_read(R, c, d, false);
 	}
 	maybe_done(R, c);
 }
@@ -455,7 +463,7 @@ static void end_ready(struct sup_run *R, struct sup_conn *c, int side, uint32_t 
 	if (ev & (EPOLLHUP | EPOLLERR))
 		c->gone[side] = true;
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		relay_read(R, c, side);
+		relay_read(R, c, side, !(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)));
 	relay_conn_events(R, c, side);
 	maybe_done(R, c);
 }
