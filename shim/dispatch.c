@@ -271,7 +271,7 @@ static long tid_to_real(long v)
 		return sys0(SYS_getpid);
 	if (v > INT32_MAX)
 		return -ESRCH;
-	return shim_call(SIM_PID, SIM_PID_TID_REAL, v, 0, 0);
+	return shim_call(SIM_PID, SIM_PID_TID_REAL, v, 0, 0); /* (or a real one of the node: as it is) */
 }
 
 static long pid_args_call(struct sim_call *c, int i, int j)

@@ -582,8 +582,13 @@ static void on_close(struct sup_run *R, struct sup_thread *t, const int64_t *a)
 			c->abort[side] = true;
 	}
 	struct sup_sock *s = caller_sock(R, t, a[0]);
-	if (s && !sup_net_alive(R->net, s))
+	if (s && !sup_net_alive(R->net, s)) {
+		/* what it sent before it closed has left (logger sends one
+		 * datagram and closes): relayed before its end goes */
+		if (s->type == SOCK_DGRAM && s->end >= 0 && s->state != SS_DEAD)
+			relay_udp_read(R, s);
 		sup_net_sock_dead(R, s);
+	}
 }
 
 /* One socket of the caller's node per request, for ss (NETLINK_SOCK_DIAG):

@@ -985,6 +985,21 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 				    q->pid > 0 && !q->reaped)
 					ret = w->real_tid > 0 ? w->real_tid : q->pid;
 			}
+			/* a real tid of one of the node's threads: glibc keeps
+			 * the one the kernel wrote for a process's first thread
+			 * (set_tid_address, the fork's CLONE_CHILD_SETTID) in its
+			 * struct pthread and passes it to pthread_getschedparam
+			 * and the like.  (Writing the virtual one there instead
+			 * deadlocked redis-server at its start: not done.) As it
+			 * is. */
+			for (int i = 0; a[0] == SIM_PID_TID_REAL && ret < 0 && i < R->nthreads; i++) {
+				const struct sup_thread *w = R->threads[i];
+				q = w->proc;
+				pid_t real = w->real_tid > 0 ? w->real_tid : q->pid;
+				if (q->node == t->proc->node && real == a[1] && w->state != T_DEAD &&
+				    q->pid > 0 && !q->reaped)
+					ret = real;
+			}
 			reply(R, t, ret, NULL);
 			parked = false;
 			break;

@@ -230,7 +230,8 @@ struct sim_rep {
 enum {
 	SIM_PID_REAL_VIRTUAL = 0, /* a real pid (a process of the run) -> its virtual pid */
 	SIM_PID_VIRTUAL_REAL = 1, /* a virtual pid of the caller's node -> real */
-	SIM_PID_TID_REAL = 2,     /* a virtual tid (or pid) of the caller's node -> real tid */
+	SIM_PID_TID_REAL = 2,     /* a virtual tid (or pid) of the caller's node -> real tid;
+	                             a real tid of one of the node's threads: itself */
 };
 
 struct sim_chan {

@@ -171,3 +171,26 @@ Test(net_udp, ip_pktinfo_says_where_a_datagram_was_sent)
 	cr_expect(strstr(r.out, "p0 | local to 127.0.0.1 on lo"), "%s", r.out);
 	run_free(&r);
 }
+
+/* A datagram sent just before its socket is closed has left: logger -d
+ * sends one and closes, and rsyslog never got it (the supervisor dropped
+ * its end of the socket, the datagram unread in it). */
+Test(net_udp, a_datagram_sent_just_before_close_arrives)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --workload \"/usr/bin/python3 -c '"
+		"import socket, time\n"
+		"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"u.sendto(b\\\"hello\\\", (\\\"10.0.1.1\\\", 514))\n"
+		"u.close()\n"
+		"time.sleep(1)'\" -- /usr/bin/python3 -c '"
+		"import socket\n"
+		"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"u.bind((\"0.0.0.0\", 514))\n"
+		"print(\"got\", u.recvfrom(100)[0].decode())\n"
+		"import time; time.sleep(5)'");
+	cr_expect_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | got hello"), "stdout: %s\nstderr: %s", r.out, r.err);
+	run_free(&r);
+}

@@ -52,6 +52,16 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
+static pthread_t main_thread;
+
+static void *sched_of_main(void *arg)
+{
+	(void)arg;
+	struct sched_param sp;
+	int pol;
+	return (void *)(long)pthread_getschedparam(main_thread, &pol, &sp);
+}
+
 static void pids(void)
 {
 	struct rlimit rl;
@@ -79,6 +89,24 @@ static void pids(void)
 		pthread_join(th, NULL);
 	errno = 0;
 	check("ptrace of host pid 1 is refused", ptrace(PTRACE_ATTACH, 1, 0, 0) < 0 && errno == EPERM);
+	/* glibc passes the tid it keeps in struct pthread: the first
+	 * thread's, written by the kernel before the shim ran, and a fork
+	 * child's, written at the clone (rsyslog's pthread_getschedparam) */
+	int pol;
+	check("pthread_getschedparam of the first thread",
+	      pthread_getschedparam(pthread_self(), &pol, &sp) == 0);
+	main_thread = pthread_self();
+	void *res = (void *)1;
+	if (pthread_create(&th, NULL, sched_of_main, NULL) == 0)
+		pthread_join(th, &res);
+	check("pthread_getschedparam of the first thread from another", res == NULL);
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(pthread_getschedparam(pthread_self(), &pol, &sp) == 0 ? 0 : 3);
+	int st = 0;
+	waitpid(child, &st, 0);
+	check("pthread_getschedparam in a fork child", WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* ---- namespaces: refused as by a kernel without them ---- */
