@@ -37,7 +37,9 @@
  *
  * Not listed: host-wide privileged calls (reboot, kexec_load, mount, …).
  * The kernel refuses them to unprivileged programs, a program that makes them
- * as root means to, and simsup simulates reboots itself (faults).
+ * as root means to, and simsup simulates reboots itself (faults).  (The
+ * shim keeps some for the node: setting the clock moves the node's
+ * CLOCK_REALTIME, sethostname is refused: shim/clock.c, shim/dispatch.c.)
  */
 #define SUP_POLICY_REFUSED(X)                                                 \
 	/* io_uring: the program and the kernel share submission and          \

@@ -12,7 +12,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 
 #include "shim.h"
 
@@ -133,4 +135,98 @@ uint64_t shim_tsc(void)
 	}
 	shim_tick();
 	return (uint64_t)(shim_proc.cfg.mono_base + shim_proc.now);
+}
+
+/* ---- setting the clock ---- */
+
+/* Whether the caller may set the clock: CAP_SYS_TIME in its effective set,
+ * as the kernel asks. */
+static bool may_set_time(void)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2];
+	if (sys2(SYS_capget, &hdr, data) < 0)
+		return false;
+	return (data[0].effective >> 25) & 1; /* CAP_SYS_TIME */
+}
+
+/* The node's CLOCK_REALTIME now reads `value` (ns since the epoch): the
+ * supervisor keeps the node's offset, and every clock read follows.  The
+ * host's clock is never touched. */
+static long set_realtime(int64_t value)
+{
+	if (!may_set_time())
+		return -EPERM;
+	if (value < 0)
+		return -EINVAL;
+	return shim_call(SIM_CLOCK_SET, value, 0, 0, 0);
+}
+
+/* A fresh machine's clock as adjtimex reports it, unsynchronized (no NTP
+ * has disciplined it): the kernel's defaults, and the node's time. */
+static long read_timex(struct timex *tx)
+{
+	int64_t now = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
+	bool nano = tx->modes & ADJ_NANO; /* (modes 0: microseconds) */
+	memset(tx, 0, sizeof *tx);
+	tx->status = STA_UNSYNC | (nano ? STA_NANO : 0);
+	tx->maxerror = 16000000; /* NTP_PHASE_LIMIT */
+	tx->esterror = 16000000;
+	tx->constant = 2;
+	tx->precision = 1;
+	tx->tolerance = 500 << 16; /* MAXFREQ: 500 ppm */
+	tx->tick = 10000;          /* 1e6 / USER_HZ */
+	tx->time.tv_sec = now / 1000000000LL;
+	tx->time.tv_usec = nano ? now % 1000000000LL : now % 1000000000LL / 1000;
+	return TIME_ERROR; /* the kernel's state while STA_UNSYNC */
+}
+
+/* clock_settime, settimeofday, adjtimex and clock_adjtime: the node's
+ * clock, never the host's.  Setting it and stepping it (ADJ_SETOFFSET)
+ * are simulated; slewing (a frequency, an offset to slew, the NTP status)
+ * is not, and says so. */
+long shim_clock_set_call(struct sim_call *c)
+{
+	switch (c->nr) {
+	case SYS_clock_settime: {
+		const struct timespec *ts = (const struct timespec *)c->a[1];
+		if ((clockid_t)c->a[0] != CLOCK_REALTIME)
+			return -EINVAL; /* the only settable clock */
+		if (!ts || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+			return ts ? -EINVAL : -EFAULT;
+		return set_realtime((int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec);
+	}
+	case SYS_settimeofday: {
+		const struct timeval *tv = (const struct timeval *)c->a[0];
+		if (!tv)
+			return 0; /* the time zone alone: nothing simsup keeps */
+		if (tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+			return -EINVAL;
+		return set_realtime((int64_t)tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL);
+	}
+	case SYS_adjtimex:
+	case SYS_clock_adjtime: {
+		if (c->nr == SYS_clock_adjtime && (clockid_t)c->a[0] != CLOCK_REALTIME)
+			return -EINVAL;
+		struct timex *tx = (struct timex *)(c->nr == SYS_adjtimex ? c->a[0] : c->a[1]);
+		if (!tx)
+			return -EFAULT;
+		unsigned modes = tx->modes & ~(unsigned)(ADJ_NANO | ADJ_MICRO);
+		if (modes == 0 || tx->modes == ADJ_OFFSET_SS_READ)
+			return read_timex(tx);
+		if (modes == ADJ_SETOFFSET) {
+			int64_t off = (int64_t)tx->time.tv_sec * 1000000000LL +
+				      (tx->modes & ADJ_NANO ? tx->time.tv_usec : tx->time.tv_usec * 1000LL);
+			int64_t now = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
+			long r = set_realtime(now + off);
+			return r < 0 ? r : read_timex(tx);
+		}
+		if (!may_set_time())
+			return -EPERM;
+		shim_refuse(c->nr, "adjtimex: slewing the clock (frequency, offset, NTP status) is not "
+				   "simulated; setting it and ADJ_SETOFFSET are");
+		return -EPERM;
+	}
+	}
+	return -ENOSYS;
 }

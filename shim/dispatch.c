@@ -465,6 +465,10 @@ static long dispatch(struct sim_call *c)
 		return shim_filetime_set(c);
 	case SYS_sigaltstack: return shim_sigaltstack(c);
 	case SYS_sched_getaffinity: case SYS_sched_setaffinity: return affinity_call(c);
+	case SYS_clock_settime: case SYS_settimeofday: case SYS_adjtimex: case SYS_clock_adjtime:
+		return shim_clock_set_call(c);
+	case SYS_sethostname: case SYS_setdomainname:
+		return refuse(c, "the node's name is the simulation's (p0, w0, ...)", -EPERM);
 	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
 	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
 	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list:

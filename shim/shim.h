@@ -53,6 +53,7 @@ int64_t shim_now(void);                         /* virtual ns since run start */
 void shim_tick(void);                           /* charge one intercepted call */
 int shim_clock_gettime(clockid_t clk, struct timespec *ts); /* 0 | -errno */
 int shim_gettimeofday(struct timeval *tv, void *tz);
+long shim_clock_set_call(struct sim_call *c); /* clock_settime, settimeofday, adjtimex */
 time_t shim_time(time_t *t);
 int shim_getcpu(unsigned *cpu, unsigned *node, void *cache);
 uint64_t shim_tsc(void);                        /* virtual TSC (1 tick = 1 ns) */

@@ -397,7 +397,7 @@ static void partition_ev(struct sup_run *R, void *arg)
 
 /* ---- clocks: CLOCK_REALTIME offset and drift per node ---- */
 
-int64_t sup_faults_rt_offset(struct sup_run *R, int node)
+static int64_t fault_offset(struct sup_run *R, int node)
 {
 	struct sup_faults *F = R->faults;
 	if (!F || !F->clock)
@@ -406,10 +406,30 @@ int64_t sup_faults_rt_offset(struct sup_run *R, int node)
 	return c->base + c->drift_ppm * (R->now - c->since) / 1000000;
 }
 
+/* The node's CLOCK_REALTIME offset from the run's: what its programs set
+ * (sup_clock_set), plus a clock fault's jump and drift. */
+int64_t sup_faults_rt_offset(struct sup_run *R, int node)
+{
+	return (R->rt_set ? R->rt_set[link_index(R, node)] : 0) + fault_offset(R, node);
+}
+
+/* A program of the node set its clock (as root): the node's realtime
+ * reads `value` now, and goes on from there; it survives the node's
+ * reboots, as a machine's clock does. */
+void sup_clock_set(struct sup_run *R, int node, int64_t value)
+{
+	if (!R->rt_set) {
+		R->rt_set = calloc((size_t)(R->o->procs + R->o->nworkloads), sizeof *R->rt_set);
+		if (!R->rt_set)
+			abort();
+	}
+	R->rt_set[link_index(R, node)] = value - R->o->epoch_ns - R->now - fault_offset(R, node);
+}
+
 static void set_clock(struct sup_run *R, int node, const struct clockfault *cf)
 {
 	struct nodeclock *c = &R->faults->clock[link_index(R, node)];
-	c->base = cf->reset ? 0 : sup_faults_rt_offset(R, node) + (cf->has_jump ? cf->jump : 0);
+	c->base = cf->reset ? 0 : fault_offset(R, node) + (cf->has_jump ? cf->jump : 0);
 	c->since = R->now;
 	if (cf->has_drift || cf->reset)
 		c->drift_ppm = cf->reset ? 0 : cf->drift_ppm;

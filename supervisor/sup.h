@@ -110,6 +110,8 @@ struct sup_node {
 };
 
 struct sup_run {
+	int64_t *rt_set;       /* per node (servers, then workloads): CLOCK_REALTIME offsets its
+	                          programs set (faults.c), NULL: none yet */
 	const struct sup_opts *o;
 	uint64_t seed;
 	char *run_dir;
@@ -299,6 +301,7 @@ int64_t sup_fault_extra_latency(struct sup_run *R, int from, int to); /* latency
 int sup_fault_connect(struct sup_run *R, int to);
 const char *sup_faults_log(struct sup_run *R); /* faults so far, or NULL */
 int64_t sup_faults_rt_offset(struct sup_run *R, int node); /* CLOCK_REALTIME offset now */
+void sup_clock_set(struct sup_run *R, int node, int64_t value); /* a program set it */
 /* Is the directed link between two nodes (server index, or -1-j for
  * workload j) cut by a partition?  The relay holds traffic on cut links and
  * re-checks when sup_on_links_changed is called. */

@@ -1004,6 +1004,15 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		}
+		case SIM_CLOCK_SET: {
+			sup_clock_set(R, t->proc->node, a[0]);
+			char v[32];
+			snprintf(v, sizeof v, "%.9f", a[0] / 1e9);
+			sup_trace_ev(R, t->proc, t->vtid, "clock-set", "s", "realtime", v);
+			reply(R, t, 0, NULL);
+			parked = false;
+			break;
+		}
 		case SIM_INODE:
 			reply(R, t, sup_inode(R, (uint64_t)a[0], (uint64_t)a[1]), NULL);
 			parked = false;

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 6
+#define SIM_PROTO_VERSION 7
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -150,6 +150,9 @@ enum sim_op {
 	SIM_NET_ADOPT,     /* a process received such a socket: a0=st_dev a1=st_ino a2=offset.
 	                      ret: the length of what the sender left (-ENOENT: nothing), with
 	                      rep.a[] = its 32 bytes from offset */
+	SIM_CLOCK_SET,     /* the program sets its node's CLOCK_REALTIME (clock_settime,
+	                      settimeofday, adjtimex's ADJ_SETOFFSET): a0=the new value, ns since
+	                      the Unix epoch.  ret 0; rep.rt_offset is the node's new offset */
 	SIM_OP_MAX
 };
 #define SIM_NET_PASS_MAX 256

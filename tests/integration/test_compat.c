@@ -4,6 +4,8 @@
  * reduced to the smallest program or command line that showed it.  Tests
  * that need a program which is not installed skip loudly.
  */
+#include <time.h>
+
 #include "harness.h"
 
 /* Path of a helper built from tests/integration/compat/. */
@@ -474,6 +476,20 @@ Test(compat_programs, ports_below_1024_need_the_capability)
 Test(compat_programs, select_interrupted_keeps_its_sets_and_time_left)
 {
 	daemon_case("select_eintr", NULL);
+}
+
+/* clock_settime, settimeofday and adjtimex as root set the node's clock
+ * (they set the host's before: chronyd, ntpd and `date -s` under simsup);
+ * slewing and host names are refused. */
+Test(compat_programs, setting_the_clock_sets_the_nodes_only)
+{
+	struct timespec host0;
+	clock_gettime(CLOCK_REALTIME, &host0);
+	daemon_case("clock", "refused clock_adjtime: adjtimex: slewing");
+	struct timespec host1;
+	clock_gettime(CLOCK_REALTIME, &host1);
+	cr_expect(host1.tv_sec - host0.tv_sec < 60, "the host's clock moved: %ld -> %ld", (long)host0.tv_sec,
+		  (long)host1.tv_sec);
 }
 
 /* uvicorn's workers each listen on the socket their parent bound. */

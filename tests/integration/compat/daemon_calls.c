@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -342,6 +343,54 @@ static void relisten(void)
 	check("the parent's listen after it", listen(s, 16) == 0);
 }
 
+/* ---- setting the clock: the node's, never the host's ---- */
+
+static long realtime_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long)ts.tv_sec;
+}
+
+static void set_clock(void)
+{
+	long before = realtime_s();
+	struct timespec ts = { before + 86400 * 365, 0 };
+	check("clock_settime(CLOCK_REALTIME) as root", clock_settime(CLOCK_REALTIME, &ts) == 0);
+	check("the clock reads what was set", realtime_s() - ts.tv_sec <= 1);
+	sleep(2);
+	long later = realtime_s();
+	check("and goes on from there", later - ts.tv_sec >= 2 && later - ts.tv_sec <= 3);
+	errno = 0;
+	check("CLOCK_MONOTONIC cannot be set (EINVAL)",
+	      clock_settime(CLOCK_MONOTONIC, &ts) < 0 && errno == EINVAL);
+	struct timeval tv = { before, 0 };
+	check("settimeofday back", settimeofday(&tv, NULL) == 0 && realtime_s() - before <= 1);
+	struct timex tx = { 0 };
+	int st = adjtimex(&tx);
+	check("adjtimex reads an unsynchronized clock", st == TIME_ERROR && (tx.status & STA_UNSYNC) &&
+							    tx.time.tv_sec - before <= 1);
+	struct timex step = { .modes = ADJ_SETOFFSET };
+	step.time.tv_sec = 100;
+	check("ADJ_SETOFFSET steps it", adjtimex(&step) >= 0 && realtime_s() - before >= 100);
+	struct timex slew = { .modes = ADJ_FREQUENCY, .freq = 1 << 16 };
+	errno = 0;
+	check("slewing is refused (EPERM)", adjtimex(&slew) < 0 && errno == EPERM);
+	errno = 0;
+	check("sethostname is refused (EPERM)", sethostname("elsewhere", 9) < 0 && errno == EPERM);
+	fflush(stdout);
+	pid_t child = fork(); /* a process without CAP_SYS_TIME may not */
+	if (child == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		struct timespec t = { 0, 0 };
+		_exit(clock_settime(CLOCK_REALTIME, &t) < 0 && errno == EPERM ? 0 : 3);
+	}
+	int w = 0;
+	waitpid(child, &w, 0);
+	check("nobody cannot set it (EPERM)", WIFEXITED(w) && WEXITSTATUS(w) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -351,6 +400,7 @@ int main(int argc, char **argv)
 		{ "pids", pids },       { "namespaces", namespaces },	  { "seccomp", seccomp_filter },
 		{ "creds", creds },     { "ipopts", ipopts },		  { "nofile0", nofile0 },
 		{ "lowport", lowport }, { "select_eintr", select_eintr }, { "relisten", relisten },
+		{ "clock", set_clock },
 	};
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
