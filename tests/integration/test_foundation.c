@@ -502,6 +502,36 @@ Test(foundation, each_node_boots_with_its_own_empty_tmp, .timeout = 60)
 	free(dir);
 }
 
+/* Each node has its own /run, reset at each boot: the host's is beneath,
+ * read only, and what a node writes there (pid files, lock files: two
+ * nodes of corosync each took /run/corosync.pid) reaches neither the other
+ * nodes nor the host. */
+Test(foundation, each_node_has_its_own_run, .timeout = 60)
+{
+	if (geteuid() != 0)
+		cr_skip_test("SKIPPED: a private /run needs root (mount namespace)");
+	char *dir = test_dir("privrun"), *name;
+	cr_assert(asprintf(&name, "/run/%s.pid", strrchr(dir, '/') + 1) > 0);
+	struct run r;
+	run_sim(&r, "N=%s simsup --seed 3 --procs 2 --reboot at=1s,proc=0,kind=crash,down=1s "
+		    "-- /bin/sh -c 'echo boot $SIMSUP_BOOT: $(cat $N 2>/dev/null || echo none); "
+		    "test -d /run/lock && echo host run seen; "
+		    "echo $SIMSUP_IP > $N; sleep 0.5; echo has $(cat $N); sleep 5'",
+		    name);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(occurrences(r.out, ": none"), 3, "a node saw another's or an earlier boot's: %s", r.out);
+	cr_expect(strstr(r.out, "p0 | has 10.0.1.1") && strstr(r.out, "p1 | has 10.0.1.2") &&
+			  !strstr(r.out, "p0 | has 10.0.1.2") && !strstr(r.out, "p1 | has 10.0.1.1"),
+		  "%s", r.out);
+	cr_expect_eq(occurrences(r.out, "| host run seen"), access("/run/lock", F_OK) == 0 ? 3 : 0, "%s",
+		     r.out);
+	run_free(&r);
+	cr_expect(access(name, F_OK) != 0, "the program wrote the host's %s", name);
+	unlink(name);
+	free(name);
+	free(dir);
+}
+
 /* "./prog" from a directory under /tmp (which every node sees privately):
  * the server and a workload named so run; their paths made absolute had a
  * "/./" that kept the directory out of the nodes' views (exit 127). */
