@@ -256,12 +256,16 @@ void shim_net_iov_advance(struct net_iov *c, size_t k)
 
 /* ---- calls on any virtual socket ---- */
 
+int shim_net_bind_flags(const struct shim_vsock *v)
+{
+	return (v->opts & VO_REUSEADDR ? SIM_NBF_REUSEADDR : 0) |
+	       (v->opts & VO_REUSEPORT ? SIM_NBF_REUSEPORT : 0) |
+	       (v->opts & VO_V6ONLY ? SIM_NBF_V6ONLY : 0);
+}
+
 long shim_net_bind_to(struct shim_vsock *v, uint32_t ip, uint16_t port)
 {
-	int flags = (v->opts & VO_REUSEADDR ? SIM_NBF_REUSEADDR : 0) |
-		    (v->opts & VO_REUSEPORT ? SIM_NBF_REUSEPORT : 0) |
-		    (v->opts & VO_V6ONLY ? SIM_NBF_V6ONLY : 0);
-	struct sim_req rq = { .op = SIM_NET_BIND, .a = { v->id, ip, port, flags } };
+	struct sim_req rq = { .op = SIM_NET_BIND, .a = { v->id, ip, port, shim_net_bind_flags(v) } };
 	struct sim_rep rep;
 	long r = shim_request(&rq, NULL, -1, &rep);
 	if (r < 0)

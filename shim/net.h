@@ -77,7 +77,8 @@ struct shim_vsock {
 struct shim_vsock *shim_vs(int fd);              /* NULL unless fd is virtual */
 struct shim_vsock *shim_vs_new(int fd);          /* clears and claims the entry */
 void shim_vs_drop(int fd);
-bool shim_net_fd_nonblock(int fd, int flags);    /* O_NONBLOCK or MSG_DONTWAIT */
+bool shim_net_fd_nonblock(int fd, int flags);
+int shim_net_bind_flags(const struct shim_vsock *v); /* SIM_NBF_* of its options */    /* O_NONBLOCK or MSG_DONTWAIT */
 /* The abstract name of socket id (or connection id with conn) in sun_path
  * form: a leading NUL, no terminator.  Returns the sockaddr length. */
 int shim_net_name(void *sun, uint32_t id, bool conn);

@@ -120,6 +120,19 @@ static long set_sol_socket(struct shim_vsock *v, int fd, int name, const void *v
 	case SO_ERROR: case SO_TYPE: case SO_DOMAIN: case SO_PROTOCOL: case SO_ACCEPTCONN:
 	case SO_PEERCRED:
 		return -ENOPROTOOPT;
+	case SO_TIMESTAMPING_OLD: case SO_TIMESTAMPING_NEW:
+		if (iv == 0)
+			break;
+		shim_refuse(SYS_setsockopt, "SO_TIMESTAMPING: kernel and hardware timestamps are not "
+					    "simulated (SO_TIMESTAMP and SO_TIMESTAMPNS are, on UDP)");
+		return -EINVAL;
+	case SO_TIMESTAMP_OLD: case SO_TIMESTAMPNS_OLD: case SO_TIMESTAMP_NEW: case SO_TIMESTAMPNS_NEW:
+		if (v->type != SOCK_DGRAM && iv) {
+			shim_refuse(SYS_setsockopt, "SO_TIMESTAMP on a TCP socket: receive timestamps "
+						    "are simulated on UDP only");
+			return -EINVAL;
+		}
+		break;
 	}
 	remember(v, SOL_SOCKET, name, iv);
 	return 0;
@@ -151,7 +164,13 @@ long shim_net_setsockopt(struct shim_vsock *v, int fd, int level, int name, cons
 	if (f) {
 		if (f == VO_V6ONLY && v->lport)
 			return -EINVAL;
+		int was = v->opts;
 		v->opts = (uint16_t)(iv ? v->opts | f : v->opts & ~f);
+		/* a bound socket's sharing is decided at each later bind by
+		 * its flags as they are then (ntpd sets SO_REUSEADDR on its
+		 * bound wildcard socket before it binds each address) */
+		if ((f == VO_REUSEADDR || f == VO_REUSEPORT) && v->lport && v->opts != was)
+			shim_call(SIM_NET_BIND, v->id, 0, 0, SIM_NBF_UPDATE | shim_net_bind_flags(v));
 		return 0;
 	}
 	if (level == SOL_SOCKET)

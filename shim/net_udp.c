@@ -179,6 +179,36 @@ static void put_pktinfo(const struct shim_vsock *v, struct msghdr *mh, size_t ca
 	mh->msg_controllen = used + need;
 }
 
+/* SO_TIMESTAMP(NS) and their _NEW forms: when the datagram reached the
+ * socket, on the node's CLOCK_REALTIME (ntpd needs it: "fetch_timestamp:
+ * no msghdrs" and exit without). */
+static void put_timestamp(const struct shim_vsock *v, struct msghdr *mh, size_t cap, int64_t at)
+{
+	static const int names[] = { SO_TIMESTAMPNS_NEW, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW, SO_TIMESTAMP_OLD };
+	int name = 0;
+	for (int i = 0; i < 4 && !name; i++)
+		if (shim_net_opt(v, SOL_SOCKET, names[i], 0))
+			name = names[i];
+	if (!name)
+		return;
+	bool ns = name == SO_TIMESTAMPNS_NEW || name == SO_TIMESTAMPNS_OLD;
+	int64_t t = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + at;
+	struct timespec ts = { t / 1000000000LL, t % 1000000000LL };
+	struct timeval tv = { t / 1000000000LL, t % 1000000000LL / 1000 };
+	size_t len = ns ? sizeof ts : sizeof tv;
+	size_t used = mh->msg_control ? mh->msg_controllen : 0;
+	if (!mh->msg_control || cap < used + CMSG_SPACE(len)) {
+		mh->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	struct cmsghdr *cm = (struct cmsghdr *)((char *)mh->msg_control + used);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = name; /* SCM_TIMESTAMP* are the option's numbers */
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), ns ? (const void *)&ts : (const void *)&tv, len);
+	mh->msg_controllen = used + CMSG_SPACE(len);
+}
+
 static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int flags)
 {
 	if (v->opts & VO_SHUT_RD)
@@ -233,6 +263,7 @@ static long udp_recvmsg(struct shim_vsock *v, int fd, struct msghdr *mh, int fla
 		mh->msg_flags = m.msg_flags;
 		mh->msg_controllen = m.msg_controllen;
 		put_pktinfo(v, mh, cap, h.dst);
+		put_timestamp(v, mh, cap, h.at);
 		return r - HDR;
 	}
 }

@@ -418,7 +418,11 @@ static int64_t on_bind(struct sup_run *R, struct sup_thread *t, const int64_t *a
 	struct sup_sock *s = caller_sock(R, t, a[0]);
 	uint32_t ip = (uint32_t)a[1];
 	uint16_t port = (uint16_t)a[2];
-	if (!s || s->state != SS_NEW || s->port)
+	if (s && (a[3] & SIM_NBF_UPDATE) && s->port) {
+		s->flags = (int)(a[3] & ~SIM_NBF_UPDATE);
+		return 0;
+	}
+	if (!s || s->state != SS_NEW || s->port || (a[3] & SIM_NBF_UPDATE))
 		return -EINVAL;
 	if (ip != 0 && (ip >> 24) != 127 && ip != sup_net_node_ip(s->node))
 		return -EADDRNOTAVAIL;

@@ -61,10 +61,10 @@ void relay_free_flight(struct sup_net *N)
 }
 
 /* 0 sent, -EAGAIN no room, other: the program's socket is gone. */
-static int send_to(struct sup_sock *t, const struct sup_dgram *d)
+static int send_to(struct sup_run *R, struct sup_sock *t, const struct sup_dgram *d)
 {
 	struct sim_dgram_hdr h = { .ip = d->src_ip, .port = d->sport, .magic = SIM_DGRAM_MAGIC,
-				   .dst = d->dst_ip };
+				   .dst = d->dst_ip, .at = R->now };
 	struct iovec iov[2] = { { &h, sizeof h }, { (void *)d->data, d->len } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	for (;;) {
@@ -131,7 +131,7 @@ static void udp_due(struct sup_run *R, void *arg)
 			queue_at(R, t, d);
 			return;
 		}
-		r = t ? send_to(t, d) : -ECONNREFUSED;
+		r = t ? send_to(R, t, d) : -ECONNREFUSED;
 		if (r == -EAGAIN) {
 			queue_at(R, t, d);
 			return;
@@ -160,7 +160,7 @@ void relay_udp_flush(struct sup_run *R, struct sup_sock *s)
 {
 	while (s->pend) {
 		struct sup_dgram *d = s->pend;
-		int r = send_to(s, d);
+		int r = send_to(R, s, d);
 		if (r == -EAGAIN)
 			break;
 		s->pend = d->next;

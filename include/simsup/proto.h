@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 7
+#define SIM_PROTO_VERSION 8
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -98,7 +98,8 @@ enum sim_op {
 	                      supervisor's end of the socket's datagram pair (SCM_RIGHTS).
 	                      ret: socket id|-errno; rep.a[0]=supervisor pid a[1]=run number:
 	                      the socket binds "\0simsup.PID.RUN.sID" (SIM_NET_NAME) */
-	SIM_NET_BIND,      /* a0=id a1=ip (host order, 0: any) a2=port (0: ephemeral) a3=SIM_NBF_*.
+	SIM_NET_BIND,      /* a0=id a1=ip (host order, 0: any) a2=port (0: ephemeral) a3=SIM_NBF_*
+	                      (with SIM_NBF_UPDATE: a bound socket's new flags, ret 0).
 	                      ret: port|-errno; rep.a[0]=bound ip */
 	SIM_NET_LISTEN,    /* a0=id a1=backlog (the socket already listens). ret 0|-errno;
 	                      rep.a[0]=ip a[1]=port (bound now if it was not) */
@@ -277,6 +278,7 @@ struct sim_config {
 #define SIM_NBF_REUSEADDR 1
 #define SIM_NBF_REUSEPORT 2
 #define SIM_NBF_V6ONLY 4
+#define SIM_NBF_UPDATE 8 /* the bound socket's flags changed (setsockopt): nothing else */
 
 /* Abstract AF_UNIX names (after the leading NUL) of the network's sockets:
  * a program's virtual socket, the supervisor's end of a connection that it
@@ -295,6 +297,8 @@ struct sim_dgram_hdr {
 	uint16_t port;
 	uint16_t magic;    /* SIM_DGRAM_MAGIC */
 	uint32_t dst;      /* on the way in: the destination address; out: 0 */
+	uint32_t pad;
+	int64_t at;        /* on the way in: virtual ns when it reached the socket (SO_TIMESTAMP) */
 };
 #define SIM_DGRAM_MAGIC 0x5344
 /* From the supervisor only, with no payload: the datagram the socket sent

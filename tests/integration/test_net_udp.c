@@ -194,3 +194,58 @@ Test(net_udp, a_datagram_sent_just_before_close_arrives)
 	cr_expect(strstr(r.out, "p0 | got hello"), "stdout: %s\nstderr: %s", r.out, r.err);
 	run_free(&r);
 }
+
+/* SO_TIMESTAMPNS gives each datagram the node's realtime when it reached
+ * the socket (ntpd exits without: "fetch_timestamp: no msghdrs");
+ * SO_TIMESTAMPING (kernel and hardware stamps) is refused, named. */
+Test(net_udp, so_timestampns_stamps_each_datagram)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --workload \"/usr/bin/python3 -c '"
+		"import socket, time\n"
+		"time.sleep(0.5)\n"
+		"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b\\\"x\\\", (\\\"10.0.1.1\\\", 5123))\n"
+		"time.sleep(1)'\" -- /usr/bin/python3 -c '"
+		"import socket, struct, time\n"
+		"u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"u.setsockopt(socket.SOL_SOCKET, 35, 1)\n"
+		"u.bind((\"0.0.0.0\", 5123))\n"
+		"m, anc, fl, a = u.recvmsg(100, 256)\n"
+		"now = time.time()\n"
+		"for l, t, d in anc:\n"
+		"  s, ns = struct.unpack(\"qq\", d)\n"
+		"  print(\"stamp\", l, t, \"%%.3f\" %% (now - (s + ns / 1e9)))\n"
+		"try: u.setsockopt(socket.SOL_SOCKET, 37, 1)\n"
+		"except OSError as e: print(\"timestamping\", e.errno)\n"
+		"time.sleep(5)'");
+	cr_expect_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | stamp 1 35 0.000"), "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | timestamping 22"), "%s", r.out);
+	cr_expect(strstr(r.err, "refused setsockopt: SO_TIMESTAMPING"), "%s", r.err);
+	run_free(&r);
+}
+
+/* SO_REUSEADDR set on a socket after its bind counts at the next bind
+ * (ntpd: a wildcard bound without it, then set on it and on each
+ * per-address socket before that one binds).  As on Linux, the third
+ * bind fails once the wildcard has it off again. */
+Test(net_udp, so_reuseaddr_set_after_bind_counts)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -c '"
+		"import socket, os\n"
+		"ip = os.environ[\"SIMSUP_IP\"]\n"
+		"R = lambda s, v: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, v)\n"
+		"U = lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"w = U(); R(w, 0); w.bind((\"0.0.0.0\", 123))\n"
+		"b = U(); R(b, 1); R(w, 1); b.bind((ip, 123)); print(\"per-address bound\")\n"
+		"R(w, 0); d = U(); R(d, 1)\n"
+		"try: d.bind((ip, 123))\n"
+		"except OSError as e: print(\"third\", e.errno)'");
+	cr_expect_eq(r.status, 0, "stdout: %s\nstderr: %s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | per-address bound"), "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | third 98"), "%s\n%s", r.out, r.err);
+	run_free(&r);
+}
