@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <ucontext.h>
 
 #include "simsup/proto.h"
@@ -291,6 +292,18 @@ long shim_run_handlers(const uint64_t *mask);
 	 0x08000000 /* NEWIPC */ | 0x10000000 /* NEWUSER */ | 0x20000000 /* NEWPID */ |     \
 	 0x40000000 /* NEWNET */)
 long shim_vpid_of_real(long real); /* dispatch.c: 0 outside the simulation */
+/* unixabs.c: abstract AF_UNIX names, one name space per node */
+struct shim_unix_call {
+	int kind;               /* 0: nothing in; 1: an address argument; 2: sendmsg's msg_name */
+	int ai, li;             /* kind 1: which arguments */
+	long saved_ptr;
+	unsigned saved_len;
+	unsigned cap;           /* an address coming out: room the program gave */
+	unsigned len;
+	struct sockaddr_un addr;
+};
+long shim_unix_before(struct sim_call *c, struct shim_unix_call *u); /* 0 | -errno */
+void shim_unix_after(struct sim_call *c, struct shim_unix_call *u, long r);
 void shim_hold_signals(void);       /* in a wrapper's call: hold signals back from now on */
 /* The program's signal mask for the call being made (0 outside one). */
 static inline uint64_t shim_prog_mask(void)

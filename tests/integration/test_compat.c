@@ -541,3 +541,27 @@ Test(compat_programs, a_client_spinning_on_zero_timeouts_gets_its_answers, .time
 	}
 	free(h);
 }
+
+/* Abstract AF_UNIX names are per node: two nodes' daemons listen on one
+ * name (libqb's "\0cmap" under corosync collided: "Address already in
+ * use"), and the names a program reads back (getsockname, getpeername,
+ * recvfrom, recvmsg) are the ones it gave. */
+Test(compat_programs, abstract_unix_names_are_per_node)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 --procs 2 -- /usr/bin/python3 -c '"
+		"import socket\n"
+		"s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+		"s.bind(\"\\0cmap\"); s.listen()\n"
+		"c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(\"\\0cmap\"); s.accept()\n"
+		"d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(\"\\0to\")\n"
+		"e = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); e.bind(\"\\0from\")\n"
+		"e.sendto(b\"x\", \"\\0to\"); m, f1 = d.recvfrom(9)\n"
+		"e.sendmsg([b\"y\"], [], 0, \"\\0to\"); m, a, fl, f2 = d.recvmsg(9)\n"
+		"print(s.getsockname(), c.getpeername(), f1, f2)'");
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	const char *want = "b'\\x00cmap' b'\\x00cmap' b'\\x00from' b'\\x00from'";
+	cr_expect_eq(count_of(r.out, want), 2, "want \"%s\" from both nodes: %s\n%s", want, r.out, r.err);
+	run_free(&r);
+}
