@@ -162,29 +162,63 @@ static long set_realtime(int64_t value)
 	return shim_call(SIM_CLOCK_SET, value, 0, 0, 0);
 }
 
-/* A fresh machine's clock as adjtimex reports it, unsynchronized (no NTP
- * has disciplined it): the kernel's defaults, and the node's time. */
-static long read_timex(struct timex *tx)
+/* adjtimex of the node's clock (SIM_CLOCK_ADJ): the supervisor keeps its
+ * frequency, tick, NTP status and errors for the node, and runs its
+ * CLOCK_REALTIME at the rate they give (a single-shot adjtime slews at
+ * 500 ppm until done).  The kernel's PLL (ADJ_OFFSET without
+ * SINGLESHOT) is not simulated, and refused. */
+static long adjtimex_call(struct sim_call *c, struct timex *tx)
 {
+	unsigned modes = tx->modes;
+	bool nano = modes & ADJ_NANO;
+	unsigned change = modes & ~(unsigned)(ADJ_NANO | ADJ_MICRO);
+	if (change == ADJ_OFFSET_SS_READ)
+		change = 0;
+	if (change && !may_set_time())
+		return -EPERM;
+	if (change & ADJ_SETOFFSET) {
+		if (tx->time.tv_usec < 0 || tx->time.tv_usec >= (nano ? 1000000000L : 1000000L))
+			return -EINVAL; /* as the kernel (chronyd probes ADJ_SETOFFSET so) */
+		int64_t off = (int64_t)tx->time.tv_sec * 1000000000LL +
+			      (nano ? tx->time.tv_usec : tx->time.tv_usec * 1000LL);
+		long r = set_realtime(shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now + off);
+		if (r < 0)
+			return r;
+		change &= ~(unsigned)ADJ_SETOFFSET;
+	}
+	int32_t st[3] = { tx->status, (int32_t)tx->constant, tx->tai };
+	int64_t ss = (change & ADJ_OFFSET) ? (int64_t)tx->offset * (nano ? 1 : 1000) : 0;
+	struct sim_req rq = { .op = SIM_CLOCK_ADJ, .len = sizeof st,
+			      .a = { change, tx->freq, tx->tick, ss, tx->maxerror, tx->esterror } };
+	struct sim_rep rep;
+	long r = shim_request(&rq, st, -1, &rep);
+	if (r == -EOPNOTSUPP) {
+		shim_refuse(c->nr, "adjtimex: the kernel's PLL (ADJ_OFFSET with STA_PLL) is not "
+				   "simulated; ADJ_FREQUENCY, ADJ_TICK, single-shot offsets and "
+				   "ADJ_SETOFFSET are");
+		return -EPERM;
+	}
+	if (r < 0)
+		return r;
 	int64_t now = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
-	bool nano = tx->modes & ADJ_NANO; /* (modes 0: microseconds) */
 	memset(tx, 0, sizeof *tx);
-	tx->status = STA_UNSYNC | (nano ? STA_NANO : 0);
-	tx->maxerror = 16000000; /* NTP_PHASE_LIMIT */
-	tx->esterror = 16000000;
-	tx->constant = 2;
+	tx->modes = modes;
+	tx->freq = rep.a[0];
+	tx->tick = rep.a[1];
+	tx->maxerror = (long)(rep.a[2] & 0xffffffff);
+	tx->esterror = (long)(rep.a[2] >> 32);
+	tx->status = (int)(rep.a[3] & 0xffff) | (nano ? STA_NANO : 0);
+	tx->constant = (long)((rep.a[3] >> 16) & 0xffff);
+	tx->tai = (int)(rep.a[3] >> 32);
 	tx->precision = 1;
 	tx->tolerance = 500 << 16; /* MAXFREQ: 500 ppm */
-	tx->tick = 10000;          /* 1e6 / USER_HZ */
 	tx->time.tv_sec = now / 1000000000LL;
 	tx->time.tv_usec = nano ? now % 1000000000LL : now % 1000000000LL / 1000;
-	return TIME_ERROR; /* the kernel's state while STA_UNSYNC */
+	return r;
 }
 
 /* clock_settime, settimeofday, adjtimex and clock_adjtime: the node's
- * clock, never the host's.  Setting it and stepping it (ADJ_SETOFFSET)
- * are simulated; slewing (a frequency, an offset to slew, the NTP status)
- * is not, and says so. */
+ * clock, never the host's. */
 long shim_clock_set_call(struct sim_call *c)
 {
 	switch (c->nr) {
@@ -211,21 +245,7 @@ long shim_clock_set_call(struct sim_call *c)
 		struct timex *tx = (struct timex *)(c->nr == SYS_adjtimex ? c->a[0] : c->a[1]);
 		if (!tx)
 			return -EFAULT;
-		unsigned modes = tx->modes & ~(unsigned)(ADJ_NANO | ADJ_MICRO);
-		if (modes == 0 || tx->modes == ADJ_OFFSET_SS_READ)
-			return read_timex(tx);
-		if (modes == ADJ_SETOFFSET) {
-			int64_t off = (int64_t)tx->time.tv_sec * 1000000000LL +
-				      (tx->modes & ADJ_NANO ? tx->time.tv_usec : tx->time.tv_usec * 1000LL);
-			int64_t now = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
-			long r = set_realtime(now + off);
-			return r < 0 ? r : read_timex(tx);
-		}
-		if (!may_set_time())
-			return -EPERM;
-		shim_refuse(c->nr, "adjtimex: slewing the clock (frequency, offset, NTP status) is not "
-				   "simulated; setting it and ADJ_SETOFFSET are");
-		return -EPERM;
+		return adjtimex_call(c, tx);
 	}
 	}
 	return -ENOSYS;

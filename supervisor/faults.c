@@ -406,11 +406,51 @@ static int64_t fault_offset(struct sup_run *R, int node)
 	return c->base + c->drift_ppm * (R->now - c->since) / 1000000;
 }
 
+/* A node's clock as its programs set and slew it: an offset that grows
+ * by rate_ppb from `since` (adjtimex's frequency and tick, and a
+ * single-shot adjtime slew while it lasts), and what adjtimex reports. */
+struct sup_progclock {
+	int64_t base, since, rate_ppb;
+	int64_t freq, tick, maxerror, esterror; /* as adjtimex has them */
+	int32_t status, constant, tai;
+	int64_t slew_ppb;    /* a single-shot slew's part of rate_ppb, 0: none */
+	uint64_t slew_gen;   /* the slew whose end is due */
+};
+
+#define NTP_TICK 10000 /* us: 1e6 / USER_HZ */
+#define SLEW_PPB 500000 /* adjtime slews at 500 ppm */
+
+static void set_rate(struct sup_run *R, struct sup_progclock *p);
+
+static int64_t prog_offset(const struct sup_progclock *p, int64_t now)
+{
+	return p->base + p->rate_ppb * (now - p->since) / 1000000000LL;
+}
+
+static struct sup_progclock *progclock(struct sup_run *R, int node)
+{
+	if (!R->pclock) {
+		int n = R->o->procs + R->o->nworkloads;
+		R->pclock = calloc((size_t)n, sizeof *R->pclock);
+		if (!R->pclock)
+			abort();
+		for (int i = 0; i < n; i++) {
+			R->pclock[i].tick = NTP_TICK;
+			R->pclock[i].maxerror = R->pclock[i].esterror = 16000000;
+			R->pclock[i].status = 0x40; /* STA_UNSYNC */
+			R->pclock[i].constant = 2;
+		}
+	}
+	return &R->pclock[link_index(R, node)];
+}
+
 /* The node's CLOCK_REALTIME offset from the run's: what its programs set
- * (sup_clock_set), plus a clock fault's jump and drift. */
+ * and slewed (sup_clock_set, sup_clock_adj), plus a clock fault's jump and
+ * drift. */
 int64_t sup_faults_rt_offset(struct sup_run *R, int node)
 {
-	return (R->rt_set ? R->rt_set[link_index(R, node)] : 0) + fault_offset(R, node);
+	return (R->pclock ? prog_offset(&R->pclock[link_index(R, node)], R->now) : 0) +
+	       fault_offset(R, node);
 }
 
 /* A program of the node set its clock (as root): the node's realtime
@@ -418,12 +458,100 @@ int64_t sup_faults_rt_offset(struct sup_run *R, int node)
  * reboots, as a machine's clock does. */
 void sup_clock_set(struct sup_run *R, int node, int64_t value)
 {
-	if (!R->rt_set) {
-		R->rt_set = calloc((size_t)(R->o->procs + R->o->nworkloads), sizeof *R->rt_set);
-		if (!R->rt_set)
-			abort();
+	struct sup_progclock *p = progclock(R, node);
+	/* a step clears what NTP knew, as the kernel's ntp_clear: errors to
+	 * their maximum, unsynchronized, an adjtime slew cancelled
+	 * (chronyd tests ADJ_SETOFFSET by this) */
+	p->maxerror = p->esterror = 16000000;
+	p->status |= 0x40; /* STA_UNSYNC */
+	p->slew_gen++;
+	p->slew_ppb = 0;
+	set_rate(R, p);
+	p->base = value - R->o->epoch_ns - R->now - fault_offset(R, node);
+	p->since = R->now;
+}
+
+static void set_rate(struct sup_run *R, struct sup_progclock *p)
+{
+	p->base = prog_offset(p, R->now);
+	p->since = R->now;
+	p->rate_ppb = (p->tick - NTP_TICK) * 100000 + p->freq * 1000 / 65536 + p->slew_ppb;
+}
+
+struct slew_end {
+	int node;
+	uint64_t gen;
+};
+
+static void slew_end_ev(struct sup_run *R, void *arg)
+{
+	struct slew_end *e = arg;
+	struct sup_progclock *p = progclock(R, e->node);
+	if (p->slew_gen == e->gen && p->slew_ppb) {
+		p->slew_ppb = 0;
+		set_rate(R, p);
 	}
-	R->rt_set[link_index(R, node)] = value - R->o->epoch_ns - R->now - fault_offset(R, node);
+	free(e);
+}
+
+int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void *payload, size_t plen,
+		      int64_t *out)
+{
+	struct sup_progclock *p = progclock(R, node);
+	int64_t modes = a[0];
+	int32_t st[3] = { 0, 0, 0 };
+	if (plen == sizeof st)
+		memcpy(st, payload, sizeof st);
+	if ((modes & 0x0002) && (a[1] < -(500LL << 16) || a[1] > (500LL << 16))) /* ADJ_FREQUENCY */
+		return -EINVAL;
+	if ((modes & 0x4000) && (a[2] < 9000 || a[2] > 11000)) /* ADJ_TICK: +-10% */
+		return -EINVAL;
+	/* ADJ_OFFSET without SINGLESHOT feeds the kernel's PLL, which acts
+	 * only with STA_PLL: an offset then is not simulated (the shim says
+	 * so); without, or a zero one (chronyd's start), changes nothing */
+	int32_t status = (modes & 0x0010) ? (p->status & 0xff00) | (st[0] & 0x00ff) : p->status;
+	if ((modes & 0x8001) == 0x0001 && a[3] && (status & 0x0001))
+		return -EOPNOTSUPP;
+	if (modes & 0x0002)
+		p->freq = a[1];
+	if (modes & 0x4000)
+		p->tick = a[2];
+	if (modes & 0x0004) /* ADJ_MAXERROR */
+		p->maxerror = a[4];
+	if (modes & 0x0008) /* ADJ_ESTERROR */
+		p->esterror = a[5];
+	if (modes & 0x0010) /* ADJ_STATUS: the bits a program may set */
+		p->status = (p->status & 0xff00) | (st[0] & 0x00ff);
+	if (modes & 0x0020) /* ADJ_TIMECONST */
+		p->constant = st[1];
+	if (modes & 0x0080) /* ADJ_TAI */
+		p->tai = st[2];
+	if ((modes & 0x8001) == 0x8001) { /* ADJ_OFFSET_SINGLESHOT: adjtime's slew, at 500 ppm */
+		int64_t off = a[3];
+		p->slew_gen++;
+		p->slew_ppb = off > 0 ? SLEW_PPB : off < 0 ? -SLEW_PPB : 0;
+		if (off) {
+			struct slew_end *e = malloc(sizeof *e);
+			if (!e)
+				abort();
+			*e = (struct slew_end){ node, p->slew_gen };
+			int64_t mag = off < 0 ? -off : off;
+			sup_event_at(R, R->now + mag * 1000000000LL / SLEW_PPB, slew_end_ev, e);
+		}
+	}
+	if (modes & (0x0002 | 0x4000 | 0x8001))
+		set_rate(R, p);
+	if (modes & ~(int64_t)0x2000) { /* (ADJ_OFFSET_SS_READ alone changes nothing) */
+		char buf[96];
+		snprintf(buf, sizeof buf, "%+.3fppm", p->rate_ppb / 1000.0);
+		sup_trace_ev(R, NULL, 0, "clock-adj", "ss", "node", sup_node_name(R, node, (char[16]){ 0 }, 16),
+			     "rate", buf);
+	}
+	out[0] = p->freq;
+	out[1] = p->tick;
+	out[2] = (p->maxerror & 0xffffffff) | (p->esterror << 32);
+	out[3] = (p->status & 0xffff) | ((int64_t)(p->constant & 0xffff) << 16) | ((int64_t)p->tai << 32);
+	return (p->status & 0x40) ? 5 /* TIME_ERROR */ : 0 /* TIME_OK */;
 }
 
 static void set_clock(struct sup_run *R, int node, const struct clockfault *cf)

@@ -132,7 +132,7 @@ static void free_run(struct sup_run *R)
 	free(R->cand);
 	free(R->procs);
 	free(R->nodes);
-	free(R->rt_set);
+	free(R->pclock);
 	sup_events_free(R);
 	sup_timers_free(R);
 	sup_faults_free(R);

@@ -110,8 +110,8 @@ struct sup_node {
 };
 
 struct sup_run {
-	int64_t *rt_set;       /* per node (servers, then workloads): CLOCK_REALTIME offsets its
-	                          programs set (faults.c), NULL: none yet */
+	struct sup_progclock *pclock; /* per node (servers, then workloads): its clock as
+	                                 its programs set and slewed it (faults.c), NULL: untouched */
 	const struct sup_opts *o;
 	uint64_t seed;
 	char *run_dir;
@@ -302,6 +302,10 @@ int sup_fault_connect(struct sup_run *R, int to);
 const char *sup_faults_log(struct sup_run *R); /* faults so far, or NULL */
 int64_t sup_faults_rt_offset(struct sup_run *R, int node); /* CLOCK_REALTIME offset now */
 void sup_clock_set(struct sup_run *R, int node, int64_t value); /* a program set it */
+/* adjtimex (SIM_CLOCK_ADJ): a[0]=modes, a[1]=freq, a[2]=tick, a[3]=single-shot offset ns,
+ * a[4]=maxerror, a[5]=esterror; payload status, constant, tai (3 x int32).  out[] as the reply. */
+int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void *payload, size_t plen,
+		      int64_t *out);
 /* Is the directed link between two nodes (server index, or -1-j for
  * workload j) cut by a partition?  The relay holds traffic on cut links and
  * re-checks when sup_on_links_changed is called. */

@@ -1013,6 +1013,12 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		}
+		case SIM_CLOCK_ADJ: {
+			int64_t out[4] = { 0 };
+			reply(R, t, sup_clock_adj(R, t->proc->node, a, m->payload, m->rq.len, out), out);
+			parked = false;
+			break;
+		}
 		case SIM_INODE:
 			reply(R, t, sup_inode(R, (uint64_t)a[0], (uint64_t)a[1]), NULL);
 			parked = false;

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define SIM_PROTO_VERSION 8
+#define SIM_PROTO_VERSION 9
 
 /* The environment variable that names the fd of a new image's thread socket.
  * The exec path of the shim re-adds it when a program clears its environment. */
@@ -154,6 +154,11 @@ enum sim_op {
 	SIM_CLOCK_SET,     /* the program sets its node's CLOCK_REALTIME (clock_settime,
 	                      settimeofday, adjtimex's ADJ_SETOFFSET): a0=the new value, ns since
 	                      the Unix epoch.  ret 0; rep.rt_offset is the node's new offset */
+	SIM_CLOCK_ADJ,     /* adjtimex of the node's clock: a0=modes (ADJ_*; 0: read) a1=freq
+	                      (ppm << 16) a2=tick (us) a3=single-shot offset (ns) a4=maxerror
+	                      a5=esterror; payload: status, constant, tai (3 x int32).  ret: the
+	                      clock state (TIME_OK, TIME_ERROR) | -errno; rep.a[0]=freq a[1]=tick
+	                      a[2]=maxerror | esterror << 32 a[3]=status | constant << 16 | tai << 32 */
 	SIM_OP_MAX
 };
 #define SIM_NET_PASS_MAX 256

@@ -373,9 +373,24 @@ static void set_clock(void)
 	struct timex step = { .modes = ADJ_SETOFFSET };
 	step.time.tv_sec = 100;
 	check("ADJ_SETOFFSET steps it", adjtimex(&step) >= 0 && realtime_s() - before >= 100);
-	struct timex slew = { .modes = ADJ_FREQUENCY, .freq = 1 << 16 };
+	/* slewing: the node's clock runs at the frequency set (chronyd) */
+	struct timex fast = { .modes = ADJ_FREQUENCY, .freq = 100 << 16 }; /* +100 ppm */
+	check("ADJ_FREQUENCY", adjtimex(&fast) >= 0 && fast.freq == 100 << 16);
+	struct timespec r0, m0, r1, m1;
+	clock_gettime(CLOCK_REALTIME, &r0);
+	clock_gettime(CLOCK_MONOTONIC, &m0);
+	sleep(10);
+	clock_gettime(CLOCK_REALTIME, &r1);
+	clock_gettime(CLOCK_MONOTONIC, &m1);
+	long gained = ((r1.tv_sec - r0.tv_sec) - (m1.tv_sec - m0.tv_sec)) * 1000000000L +
+		      (r1.tv_nsec - r0.tv_nsec) - (m1.tv_nsec - m0.tv_nsec);
+	printf("clock: +100 ppm for 10 s gained %ld ns\n", gained);
+	check("and the clock runs 100 ppm fast", gained > 990000 && gained < 1010000);
+	struct timex back = { .modes = ADJ_FREQUENCY, .freq = 0 };
+	adjtimex(&back);
+	struct timex pll = { .modes = ADJ_STATUS | ADJ_OFFSET, .status = STA_PLL, .offset = 1000 };
 	errno = 0;
-	check("slewing is refused (EPERM)", adjtimex(&slew) < 0 && errno == EPERM);
+	check("the kernel's PLL is refused (EPERM)", adjtimex(&pll) < 0 && errno == EPERM);
 	errno = 0;
 	check("sethostname is refused (EPERM)", sethostname("elsewhere", 9) < 0 && errno == EPERM);
 	fflush(stdout);
