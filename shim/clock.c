@@ -187,9 +187,11 @@ static long adjtimex_call(struct sim_call *c, struct timex *tx)
 		change &= ~(unsigned)ADJ_SETOFFSET;
 	}
 	int32_t st[3] = { tx->status, (int32_t)tx->constant, tx->tai };
+	long maxerr = tx->maxerror < 0 ? 0 : tx->maxerror > 16000000 ? 16000000 : tx->maxerror;
+	long esterr = tx->esterror < 0 ? 0 : tx->esterror > 16000000 ? 16000000 : tx->esterror; /* as the kernel */
 	int64_t ss = (change & ADJ_OFFSET) ? (int64_t)tx->offset * (nano ? 1 : 1000) : 0;
 	struct sim_req rq = { .op = SIM_CLOCK_ADJ, .len = sizeof st,
-			      .a = { change, tx->freq, tx->tick, ss, tx->maxerror, tx->esterror } };
+			      .a = { change, tx->freq, tx->tick, ss, maxerr, esterr } };
 	struct sim_rep rep;
 	long r = shim_request(&rq, st, -1, &rep);
 	if (r == -EOPNOTSUPP) {

@@ -424,7 +424,7 @@ static void set_rate(struct sup_run *R, struct sup_progclock *p);
 
 static int64_t prog_offset(const struct sup_progclock *p, int64_t now)
 {
-	return p->base + p->rate_ppb * (now - p->since) / 1000000000LL;
+	return p->base + (int64_t)((__int128)p->rate_ppb * (now - p->since) / 1000000000LL);
 }
 
 static struct sup_progclock *progclock(struct sup_run *R, int node)
@@ -526,6 +526,13 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 		p->constant = st[1];
 	if (modes & 0x0080) /* ADJ_TAI */
 		p->tai = st[2];
+	/* (what a target sends is untrusted: kept to what the kernel takes) */
+	if ((modes & 0x0001) && (a[3] < -(1LL << 31) * 1000 || a[3] > (1LL << 31) * 1000))
+		return -EINVAL;
+	if ((modes & 0x0004) && (a[4] < 0 || a[4] > 16000000))
+		return -EINVAL;
+	if ((modes & 0x0008) && (a[5] < 0 || a[5] > 16000000))
+		return -EINVAL;
 	if ((modes & 0x8001) == 0x8001) { /* ADJ_OFFSET_SINGLESHOT: adjtime's slew, at 500 ppm */
 		int64_t off = a[3];
 		p->slew_gen++;
@@ -536,7 +543,7 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 				abort();
 			*e = (struct slew_end){ node, p->slew_gen };
 			int64_t mag = off < 0 ? -off : off;
-			sup_event_at(R, R->now + mag * 1000000000LL / SLEW_PPB, slew_end_ev, e);
+			sup_event_at(R, R->now + mag * (1000000000LL / SLEW_PPB), slew_end_ev, e);
 		}
 	}
 	if (modes & (0x0002 | 0x4000 | 0x8001))
@@ -549,8 +556,9 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 	}
 	out[0] = p->freq;
 	out[1] = p->tick;
-	out[2] = (p->maxerror & 0xffffffff) | (p->esterror << 32);
-	out[3] = (p->status & 0xffff) | ((int64_t)(p->constant & 0xffff) << 16) | ((int64_t)p->tai << 32);
+	out[2] = (int64_t)(((uint64_t)p->maxerror & 0xffffffff) | ((uint64_t)p->esterror << 32));
+	out[3] = (int64_t)(((uint64_t)p->status & 0xffff) | ((uint64_t)(p->constant & 0xffff) << 16) |
+			   ((uint64_t)(uint32_t)p->tai << 32));
 	return (p->status & 0x40) ? 5 /* TIME_ERROR */ : 0 /* TIME_OK */;
 }
 

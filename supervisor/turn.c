@@ -1005,6 +1005,11 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			break;
 		}
 		case SIM_CLOCK_SET: {
+			if (a[0] < 0) { /* (untrusted: the shim never sends one) */
+				reply(R, t, -EINVAL, NULL);
+				parked = false;
+				break;
+			}
 			sup_clock_set(R, t->proc->node, a[0]);
 			char v[32];
 			snprintf(v, sizeof v, "%.9f", a[0] / 1e9);
