@@ -413,8 +413,8 @@ struct sup_progclock {
 	int64_t base, since, rate_ppb;
 	int64_t freq, tick, maxerror, esterror; /* as adjtimex has them */
 	int32_t status, constant, tai;
-	int64_t slew_ppb;    /* a single-shot slew's part of rate_ppb, 0: none */
-	uint64_t slew_gen;   /* the slew whose end is due */
+	int64_t slew_ppb;    /* a single-shot slew (adjtime) at this rate, on top of rate_ppb, */
+	int64_t slew_until;  /* until then (virtual ns); no event: a slew keeps no run alive */
 };
 
 #define NTP_TICK 10000 /* us: 1e6 / USER_HZ */
@@ -424,7 +424,10 @@ static void set_rate(struct sup_run *R, struct sup_progclock *p);
 
 static int64_t prog_offset(const struct sup_progclock *p, int64_t now)
 {
-	return p->base + (int64_t)((__int128)p->rate_ppb * (now - p->since) / 1000000000LL);
+	int64_t slewed = p->slew_until < now ? p->slew_until : now;
+	slewed = slewed > p->since ? slewed - p->since : 0;
+	return p->base + (int64_t)(((__int128)p->rate_ppb * (now - p->since) +
+				    (__int128)p->slew_ppb * slewed) / 1000000000LL);
 }
 
 static struct sup_progclock *progclock(struct sup_run *R, int node)
@@ -464,9 +467,8 @@ void sup_clock_set(struct sup_run *R, int node, int64_t value)
 	 * (chronyd tests ADJ_SETOFFSET by this) */
 	p->maxerror = p->esterror = 16000000;
 	p->status |= 0x40; /* STA_UNSYNC */
-	p->slew_gen++;
-	p->slew_ppb = 0;
 	set_rate(R, p);
+	p->slew_ppb = 0;
 	p->base = value - R->o->epoch_ns - R->now - fault_offset(R, node);
 	p->since = R->now;
 }
@@ -475,23 +477,7 @@ static void set_rate(struct sup_run *R, struct sup_progclock *p)
 {
 	p->base = prog_offset(p, R->now);
 	p->since = R->now;
-	p->rate_ppb = (p->tick - NTP_TICK) * 100000 + p->freq * 1000 / 65536 + p->slew_ppb;
-}
-
-struct slew_end {
-	int node;
-	uint64_t gen;
-};
-
-static void slew_end_ev(struct sup_run *R, void *arg)
-{
-	struct slew_end *e = arg;
-	struct sup_progclock *p = progclock(R, e->node);
-	if (p->slew_gen == e->gen && p->slew_ppb) {
-		p->slew_ppb = 0;
-		set_rate(R, p);
-	}
-	free(e);
+	p->rate_ppb = (p->tick - NTP_TICK) * 100000 + p->freq * 1000 / 65536;
 }
 
 int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void *payload, size_t plen,
@@ -534,17 +520,10 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 	if ((modes & 0x0008) && (a[5] < 0 || a[5] > 16000000))
 		return -EINVAL;
 	if ((modes & 0x8001) == 0x8001) { /* ADJ_OFFSET_SINGLESHOT: adjtime's slew, at 500 ppm */
-		int64_t off = a[3];
-		p->slew_gen++;
+		int64_t off = a[3], mag = off < 0 ? -off : off;
+		set_rate(R, p); /* (what the last slew did so far, into the base) */
 		p->slew_ppb = off > 0 ? SLEW_PPB : off < 0 ? -SLEW_PPB : 0;
-		if (off) {
-			struct slew_end *e = malloc(sizeof *e);
-			if (!e)
-				abort();
-			*e = (struct slew_end){ node, p->slew_gen };
-			int64_t mag = off < 0 ? -off : off;
-			sup_event_at(R, R->now + mag * (1000000000LL / SLEW_PPB), slew_end_ev, e);
-		}
+		p->slew_until = R->now + mag * (1000000000LL / SLEW_PPB);
 	}
 	if (modes & (0x0002 | 0x4000 | 0x8001))
 		set_rate(R, p);

@@ -228,6 +228,14 @@ Test(untrusted, timerfd_that_is_a_full_pipe, .timeout = 120)
 	expect_case("timer-pipe", 0, "pass seed 1", "timer-pipe: woke");
 }
 
+/* Clock requests (SIM_CLOCK_SET, SIM_CLOCK_ADJ) past what the kernel
+ * takes: EINVAL, or kept in range, and the run ends when its programs do
+ * (a 49-day slew used to keep it going as an event, to the time limit). */
+Test(untrusted, clock_requests_out_of_range, .timeout = 120)
+{
+	expect_case("clock-extremes", 0, "pass seed 1", "clock-extremes: ok");
+}
+
 /* Sockets passed over SCM_RIGHTS: entries too long or empty refused, the
  * table bounded, lookups outside an entry refused. */
 Test(untrusted, net_pass_and_adopt_out_of_bounds, .timeout = 120)

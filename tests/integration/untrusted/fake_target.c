@@ -336,6 +336,41 @@ static int m_timer_overflow(void)
 	return 0;
 }
 
+/* The clock requests with values no shim sends: a negative time, offsets,
+ * errors and rates past what the kernel takes, INT64 extremes.  Each is
+ * EINVAL or harmless; the run goes on and its clock reads. */
+static long clock_req(int op, int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5)
+{
+	struct sim_rep rep;
+	int64_t a[6] = { a0, a1, a2, a3, a4, a5 };
+	int32_t st[3] = { INT32_MIN, INT32_MAX, INT32_MIN };
+	if (send_req(op, a, op == SIM_CLOCK_ADJ ? st : NULL, op == SIM_CLOCK_ADJ ? sizeof st : 0, -1) < 0 ||
+	    recv_reply(&rep, sizeof rep, 100000000) != (long)sizeof rep)
+		return -99999;
+	return rep.ret;
+}
+
+static int m_clock_extremes(void)
+{
+	int bad = 0;
+	bad += clock_req(SIM_CLOCK_SET, INT64_MIN, 0, 0, 0, 0, 0) != -EINVAL;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x8001, 0, 0, INT64_MIN, 0, 0) != -EINVAL;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x8001, 0, 0, INT64_MAX, 0, 0) != -EINVAL;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x0002, INT64_MAX, 0, 0, 0, 0) != -EINVAL;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x4000, 0, INT64_MIN, 0, 0, 0) != -EINVAL;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x000c, 0, 0, 0, INT64_MIN, INT64_MAX) != -EINVAL;
+	/* allowed, at the ends of their ranges: the clock runs on */
+	bad += clock_req(SIM_CLOCK_ADJ, 0x40b0 | 0x0002, 500LL << 16, 11000, 0, 0, 0) < 0;
+	bad += clock_req(SIM_CLOCK_ADJ, 0x8001, 0, 0, (1LL << 31) * 1000, 0, 0) < 0;
+	bad += clock_req(SIM_CLOCK_SET, INT64_MAX, 0, 0, 0, 0, 0) < 0;
+	struct sim_rep rep;
+	int64_t sleep[6] = { 100000000000LL, 0 }; /* 100 s later */
+	call(SIM_SLEEP, sleep, -1, &rep);
+	printf("clock-extremes: %s\n", bad ? "BAD" : "ok");
+	fflush(stdout);
+	return 0;
+}
+
 /* Sockets passed over SCM_RIGHTS (SIM_NET_PASS, SIM_NET_ADOPT) with bytes
  * that are not an entry: refused or kept, never read; the table of them
  * stays bounded however many a process passes. */
@@ -672,6 +707,7 @@ static const struct {
 	{ "timer-overflow", m_timer_overflow },
 	{ "timer-pipe", m_timer_pipe },
 	{ "net-pass", m_net_pass },
+	{ "clock-extremes", m_clock_extremes },
 };
 
 int main(int argc, char **argv)
