@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -114,6 +116,57 @@ static bool is_iface_ioctl(unsigned long req)
 	return req >= 0x890b && req <= 0x89ff;
 }
 
+/* SIOCETHTOOL: the simulated eth0 is a plain virtual NIC, as a veth: its
+ * driver, a 10 Gb/s full-duplex link that is up, and nothing else
+ * (EOPNOTSUPP, a device's own answer for what it does not implement:
+ * Samba asks for the link speed and keeps its default without). lo has no
+ * ethtool operations, as the kernel's. */
+static long ethtool(struct ifreq *r)
+{
+	if (!r)
+		return -EFAULT;
+	int idx = shim_netif_by_name(r->ifr_name);
+	struct shim_netif f;
+	if (idx < 0 || shim_netif_get(idx, &f) < 0)
+		return -ENODEV;
+	void *data = r->ifr_data;
+	if (!data)
+		return -EFAULT;
+	uint32_t cmd;
+	memcpy(&cmd, data, sizeof cmd);
+	if (f.flags & IFF_LOOPBACK)
+		return -EOPNOTSUPP;
+	switch (cmd) {
+	case ETHTOOL_GDRVINFO: {
+		struct ethtool_drvinfo d;
+		memset(&d, 0, sizeof d);
+		d.cmd = cmd;
+		strcpy(d.driver, "simsup");
+		strcpy(d.version, "1.0");
+		strcpy(d.bus_info, "N/A");
+		memcpy(data, &d, sizeof d);
+		return 0;
+	}
+	case ETHTOOL_GSET: {
+		struct ethtool_cmd e;
+		memset(&e, 0, sizeof e);
+		e.cmd = cmd;
+		ethtool_cmd_speed_set(&e, SPEED_10000);
+		e.duplex = DUPLEX_FULL;
+		e.port = PORT_OTHER;
+		e.autoneg = AUTONEG_DISABLE;
+		memcpy(data, &e, sizeof e);
+		return 0;
+	}
+	case ETHTOOL_GLINK: {
+		struct ethtool_value v = { .cmd = cmd, .data = 1 };
+		memcpy(data, &v, sizeof v);
+		return 0;
+	}
+	}
+	return -EOPNOTSUPP;
+}
+
 bool shim_netif_ioctl(struct sim_call *c, long *ret)
 {
 	unsigned long req = (unsigned long)c->a[1];
@@ -123,6 +176,10 @@ bool shim_netif_ioctl(struct sim_call *c, long *ret)
 	struct shim_netif f;
 	if (req == SIOCGIFCONF) {
 		*ret = ifconf((struct ifconf *)c->a[2]);
+		return true;
+	}
+	if (req == SIOCETHTOOL) {
+		*ret = ethtool(r);
 		return true;
 	}
 	if (req == SIOCGARP) {

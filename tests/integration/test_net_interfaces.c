@@ -127,3 +127,33 @@ Test(net_interfaces, same_seed_same_trace_hash)
 	}
 	cr_expect_neq(first[0], 0, "no trace hash printed");
 }
+
+/* SIOCETHTOOL on eth0: a plain virtual NIC, 10 Gb/s, full duplex, link up,
+ * driver "simsup"; what it does not implement is EOPNOTSUPP, lo has none
+ * (Samba asked for the link speed and printed a refusal each time). */
+Test(net_interfaces, ethtool_describes_a_virtual_nic)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -c '"
+		"import socket, fcntl, struct, array\n"
+		"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"def et(ifn, cmd, size):\n"
+		"  buf = array.array(\"B\", struct.pack(\"I\", cmd) + bytes(size - 4))\n"
+		"  ifr = struct.pack(\"16sP\", ifn, buf.buffer_info()[0]) + bytes(16)\n"
+		"  try: fcntl.ioctl(s.fileno(), 0x8946, ifr)\n"
+		"  except OSError as e: return e.errno\n"
+		"  return bytes(buf)\n"
+		"g = et(b\"eth0\", 1, 44)\n"
+		"print(\"speed\", struct.unpack_from(\"H\", g, 12)[0], \"duplex\", g[14])\n"
+		"print(\"link\", struct.unpack_from(\"I\", et(b\"eth0\", 10, 8), 4)[0])\n"
+		"print(\"driver\", et(b\"eth0\", 3, 196)[4:36].rstrip(bytes(1)).decode())\n"
+		"print(\"eeprom\", et(b\"eth0\", 0xb, 16), \"lo\", et(b\"lo\", 1, 44))'");
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | speed 10000 duplex 1"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | link 1"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | driver simsup"), "%s", r.out);
+	cr_expect(strstr(r.out, "p0 | eeprom 95 lo 95"), "%s", r.out);
+	cr_expect(!strstr(r.err, "refused"), "%s", r.err);
+	run_free(&r);
+}
