@@ -560,13 +560,32 @@ static char *put_num(char *p, long v)
 }
 
 /* -vv: every call into the trace, to find where two runs diverge. */
+/* The first argument as -vv's note shows it: a real pid or tid (glibc
+ * passes the kernel's tid of a process's first thread to
+ * sched_getparam and the like) as the virtual one, the same in every run. */
+static long note_arg(const struct sim_call *c)
+{
+	switch (c->nr) {
+	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
+	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
+	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list: case SYS_kcmp:
+	case SYS_process_vm_readv: case SYS_process_vm_writev: case SYS_migrate_pages:
+	case SYS_move_pages:
+		if (c->a[0] == sys0(SYS_gettid))
+			return shim_self.vtid;
+		if (c->a[0] == sys0(SYS_getpid))
+			return shim_proc.cfg.vpid;
+	}
+	return c->a[0];
+}
+
 static void trace_call(const struct sim_call *c, long r)
 {
 	char buf[96], *p = buf;
 	p = stpcpy(p, "syscall ");
 	p = put_num(p, c->nr);
 	p = stpcpy(p, "(");
-	p = put_num(p, c->a[0]);
+	p = put_num(p, note_arg(c));
 	p = stpcpy(p, ") = ");
 	p = put_num(p, r);
 	*p = 0;

@@ -435,6 +435,18 @@ Test(compat_programs, calls_naming_a_pid_reach_only_the_node)
 	daemon_case("pids", "refused ptrace");
 }
 
+/* -vv's notes show a call's first argument: the kernel's tid of a
+ * process's first thread, which glibc passes to sched_getparam, differed
+ * in every run and so did the hash; it is shown as the virtual one. */
+Test(compat_programs, vv_notes_show_virtual_pids, .timeout = 60)
+{
+	char *h = helper("daemon_calls"), *cmd;
+	cr_assert(asprintf(&cmd, "simsup -vv --seed 1 -- %s pids", h) > 0);
+	expect_same_hash(3, cmd);
+	free(cmd);
+	free(h);
+}
+
 /* A new network namespace has none of the simulation's sockets (vsftpd
  * clones into one): refused as by a kernel without namespaces. */
 Test(compat_programs, new_namespaces_are_refused)
