@@ -170,8 +170,9 @@ static void watchdog(struct sup_run *R, struct sup_thread *t)
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9, call);
 	else
 		fprintf(stderr, "simsup: watchdog: %s pid %d tid %d (%s) kept the turn for %.1fs of wall "
-			"time without making a call simsup sees (a busy loop? a thread that spins waiting "
-			"for another one cannot progress: docs/threads-and-signals.md; a loop that runs "
+			"time without a call that gives it up (a busy loop, or calls that never wait? a "
+			"thread that spins waiting for another one cannot progress: "
+			"docs/threads-and-signals.md; a loop that runs "
 			"until the clock says a time has passed reads a clock that moves only by --tick "
 			"per call: a larger --tick makes it end sooner)\n",
 			nb, t->proc->vpid, t->vtid, t->proc->name, R->o->watchdog_ns / 1e9);
