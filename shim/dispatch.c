@@ -601,12 +601,14 @@ long shim_dispatch(struct sim_call *c)
 	if (c->nr != SYS_clock_gettime && c->nr != SYS_gettimeofday && c->nr != SYS_time)
 		shim_tick(); /* clock reads charge their own tick */
 	struct shim_unix_call uc;
+	struct shim_sto_pre sp;
+	shim_storage_before(c, &sp); /* ext4's auto_da_alloc, if power can fail (storage.c) */
 	long r = shim_unix_before(c, &uc); /* abstract AF_UNIX names per node (unixabs.c) */
 	if (r == 0)
 		r = dispatch(c);
 	shim_unix_after(c, &uc, r);
 	shim_filetime_after(c, r); /* file times in virtual time (filetime.c) */
-	shim_storage_after(c, r);  /* durability points, if power can fail (storage.c) */
+	shim_storage_after(c, r, &sp); /* durability points, if power can fail (storage.c) */
 	/* Anything but a pure query may have changed what another thread
 	 * waits for (a pipe drained, a file created): parked pollers retry. */
 	if (!is_quiet(c->nr))

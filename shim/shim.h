@@ -228,7 +228,9 @@ int shim_fd_random(int fd);                  /* 1 if fd reads the seeded stream 
 void shim_fd_set_random(int fd, bool on);
 void shim_fd_forget(int fd);                 /* fd was closed or replaced */
 int shim_fd_kind(int fd);                    /* S_IFMT bits, cached */
-void shim_storage_after(struct sim_call *c, long r); /* storage.c */
+struct shim_sto_pre { bool da; }; /* what shim_storage_before saw (storage.c) */
+void shim_storage_before(struct sim_call *c, struct shim_sto_pre *p);
+void shim_storage_after(struct sim_call *c, long r, const struct shim_sto_pre *p); /* storage.c */
 bool shim_storage_call(struct sim_call *c, long *ret);
 bool shim_disk_call(struct sim_call *c, long *ret);  /* disk.c */
 bool shim_statfs_call(struct sim_call *c, long *ret); /* diskfree.c: the node's disk */

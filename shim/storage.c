@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -87,10 +88,89 @@ bool shim_storage_call(struct sim_call *c, long *ret)
 	return false;
 }
 
-void shim_storage_after(struct sim_call *c, long r)
+/*
+ * ext4's auto_da_alloc, which the supervisor models at its next journal
+ * commit: a regular file renamed over an existing one, or an existing
+ * non-empty one truncated to nothing (open with O_TRUNC, truncate and
+ * ftruncate to 0), has its data written back before that commit makes the
+ * rename or the truncation durable.  Here: what the call will do, looked
+ * at before it (SIM_SYNC_DA is sent after it succeeded).
+ */
+static bool regular_nonempty(int dirfd, const char *path, bool any_size)
+{
+	struct stat st;
+	if (!path || sys4(SYS_newfstatat, dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return S_ISREG(st.st_mode) && (any_size || st.st_size > 0);
+}
+
+void shim_storage_before(struct sim_call *c, struct shim_sto_pre *p)
+{
+	p->da = false;
+	if (!shim_proc.cfg.track_storage)
+		return;
+	switch (c->nr) {
+	case SYS_rename:
+		p->da = regular_nonempty(AT_FDCWD, (const char *)A(1), true);
+		break;
+	case SYS_renameat:
+		p->da = regular_nonempty((int)A(2), (const char *)A(3), true);
+		break;
+	case SYS_renameat2:
+		p->da = !(A(4) & (RENAME_EXCHANGE | RENAME_NOREPLACE)) &&
+			regular_nonempty((int)A(2), (const char *)A(3), true);
+		break;
+	case SYS_open:
+		p->da = (A(1) & O_TRUNC) && (A(1) & O_ACCMODE) != O_RDONLY &&
+			regular_nonempty(AT_FDCWD, (const char *)A(0), false);
+		break;
+	case SYS_creat:
+		p->da = regular_nonempty(AT_FDCWD, (const char *)A(0), false);
+		break;
+	case SYS_openat:
+		p->da = (A(2) & O_TRUNC) && (A(2) & O_ACCMODE) != O_RDONLY &&
+			regular_nonempty((int)A(0), (const char *)A(1), false);
+		break;
+	case SYS_truncate:
+		p->da = A(1) == 0 && regular_nonempty(AT_FDCWD, (const char *)A(0), false);
+		break;
+	case SYS_ftruncate: {
+		struct stat st;
+		p->da = A(1) == 0 && sys2(SYS_fstat, A(0), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+		break;
+	}
+	}
+}
+
+static void da_alloc(int fd)
+{
+	struct sim_req rq = { .op = SIM_SYNC, .a = { SIM_SYNC_DA } };
+	struct sim_rep rep;
+	shim_request(&rq, NULL, fd, &rep);
+}
+
+static void da_alloc_path(int dirfd, const char *path)
+{
+	long fd = sys4(SYS_openat, dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	da_alloc((int)fd);
+	sys1(SYS_close, fd);
+}
+
+void shim_storage_after(struct sim_call *c, long r, const struct shim_sto_pre *p)
 {
 	if (!shim_proc.cfg.track_storage || r < 0)
 		return;
+	if (p->da) {
+		switch (c->nr) {
+		case SYS_rename: da_alloc_path(AT_FDCWD, (const char *)A(1)); break;
+		case SYS_renameat: case SYS_renameat2: da_alloc_path((int)A(2), (const char *)A(3)); break;
+		case SYS_open: case SYS_creat: case SYS_openat: da_alloc((int)r); break;
+		case SYS_truncate: da_alloc_path(AT_FDCWD, (const char *)A(0)); break;
+		case SYS_ftruncate: da_alloc((int)A(0)); break;
+		}
+	}
 	switch (c->nr) {
 	case SYS_msync:
 		/* the mapping's file is not at hand: everything on the node is

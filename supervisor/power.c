@@ -630,6 +630,9 @@ void sup_storage_power(struct sup_run *R, int node, uint64_t rng[4], char *what,
 		return;
 	sup_storage_catch_up(R);
 	struct sto_node *N = &S->n[node];
+	for (int i = 0; i < N->nda; i++) /* auto_da_alloc writebacks not committed: gone */
+		close(N->da_fd[i]);
+	N->nda = 0;
 	int rootfd = sto_open_root(N);
 	if (rootfd < 0)
 		return;

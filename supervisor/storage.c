@@ -100,8 +100,16 @@ void sto_free_entries(struct sto_ent *e, int n)
 	free(e);
 }
 
+static void da_drop(struct sto_node *N)
+{
+	for (int i = 0; i < N->nda; i++)
+		close(N->da_fd[i]);
+	N->nda = 0;
+}
+
 void sto_forget_all(struct sto_node *N)
 {
+	da_drop(N);
 	for (int i = 0; i < N->nlists; i++)
 		sto_free_entries(N->lists[i].e, N->lists[i].n);
 	N->nlists = 0;
@@ -392,6 +400,15 @@ int sto_open_root(const struct sto_node *N)
 
 static void commit(struct sup_storage *S, struct sto_node *N, bool contents)
 {
+	/* auto_da_alloc: the data of a file renamed over another or
+	 * truncated and rewritten goes to disk before the commit that makes
+	 * the rename or the truncation durable (data=ordered) */
+	for (int i = 0; S->d.profile == SUP_PROFILE_EXT4 && i < N->nda; i++) {
+		struct statx sx;
+		if (sto_statx(N->da_fd[i], "", &sx) == 0 && S_ISREG(sx.stx_mode) && sx.stx_nlink > 0)
+			sto_snap_content(N, N->da_fd[i], &sx);
+	}
+	da_drop(N);
 	int fd = sto_open_root(N);
 	if (fd < 0)
 		return;
@@ -443,6 +460,28 @@ void sup_storage_sync(struct sup_run *R, int node, int fd)
 		commit(S, N, false);
 	else if (S_ISDIR(sx.stx_mode))
 		sto_snap_list(N, fd, sto_key_of(&sx), false);
+}
+
+void sup_storage_da_alloc(struct sup_run *R, int node, int fd)
+{
+	struct sup_storage *S = R->storage;
+	struct sto_node *N = node_of(R, node);
+	struct statx sx;
+	if (!N || S->d.profile != SUP_PROFILE_EXT4 || sto_statx(fd, "", &sx) < 0 ||
+	    !S_ISREG(sx.stx_mode) || !inside(N, fd))
+		return;
+	sup_storage_catch_up(R);
+	for (int i = 0; i < N->nda; i++) {
+		struct statx ox;
+		if (sto_statx(N->da_fd[i], "", &ox) == 0 && sto_key_of(&ox) == sto_key_of(&sx))
+			return; /* already due */
+	}
+	int keep = N->nda < STO_DA_MAX ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+	if (keep < 0) { /* (no room: its writeback is simply earlier) */
+		sto_snap_content(N, fd, &sx);
+		return;
+	}
+	N->da_fd[N->nda++] = keep;
 }
 
 /* ---- writeback by age ---- */

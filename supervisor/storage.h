@@ -31,6 +31,9 @@ void sup_durability_default(struct sup_durability *d);
 int sup_storage_start(struct sup_run *R, const struct sup_durability *d);
 /* A durability point on a server node: fd made durable (-1: everything). */
 void sup_storage_sync(struct sup_run *R, int node, int fd);
+/* auto_da_alloc (ext4): the file at fd replaced another by a rename, or
+ * was truncated from a non-empty size: written back at the next commit */
+void sup_storage_da_alloc(struct sup_run *R, int node, int fd);
 /* Runs the writeback ticks due by now (between turns). */
 void sup_storage_catch_up(struct sup_run *R);
 /* An fsync of the file at fd failed with EIO (a disk fault): what it held
@@ -90,6 +93,7 @@ struct sto_file {            /* a regular file's durable state */
 	int64_t dirty_since;  /* first seen different since (-1: clean) */
 };
 
+#define STO_DA_MAX 64
 struct sto_node {
 	char dir[4096];       /* the storage dir, as the supervisor reaches it */
 	char alias[4096];     /* the same, as the programs see it (view.c) */
@@ -99,6 +103,11 @@ struct sto_node {
 	int nlists, caplists;
 	struct sto_file *files;
 	int nfiles, capfiles;
+	/* ext4's auto_da_alloc: files renamed over another, or truncated from
+	 * a non-empty size, since the last journal commit; their data is
+	 * written back before the next commit makes the change durable */
+	int da_fd[STO_DA_MAX];
+	int nda;
 };
 
 struct sup_storage {

@@ -927,7 +927,10 @@ static void serve(struct sup_run *R, struct sup_thread *t)
 			parked = false;
 			break;
 		case SIM_SYNC:
-			if (a[0] == SIM_SYNC_ALL || m->fd >= 0)
+			if (a[0] == SIM_SYNC_DA) {
+				if (m->fd >= 0)
+					sup_storage_da_alloc(R, t->proc->node, m->fd);
+			} else if (a[0] == SIM_SYNC_ALL || m->fd >= 0)
 				sup_storage_sync(R, t->proc->node, a[0] == SIM_SYNC_ALL ? -1 : m->fd);
 			reply(R, t, 0, NULL);
 			parked = false;

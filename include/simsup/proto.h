@@ -180,6 +180,7 @@ enum sim_op {
 
 #define SIM_SYNC_FD 0
 #define SIM_SYNC_ALL 1
+#define SIM_SYNC_DA 2  /* not a durability point: ext4's auto_da_alloc (shim/storage.c) */
 
 /* Kinds of timer (SIM_TIMER_*). */
 enum sim_timer_kind {

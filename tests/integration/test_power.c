@@ -79,6 +79,33 @@ Test(power, ext4_keeps_a_rename_once_the_journal_committed, .timeout = 60)
 	rename_case("ext4,commit=10s", "1", "8s", "data: absent tmp: new");
 }
 
+/* ext4's auto_da_alloc: a file renamed over another (durable or not), or
+ * an existing file truncated and rewritten, has its data written back
+ * before the journal commit that makes the rename or the truncation
+ * durable; a new file does not (the empty file after a power loss).  The
+ * rename and the truncation came back empty, or with the old contents,
+ * after a commit: states no default-mounted ext4 reaches. */
+static void da_case(const char *at, const char *script, const char *want)
+{
+	struct run r;
+	/* rollback=7: the outcome that writes nothing back beyond the durable */
+	run_sim(&r, "simsup --seed 1 --servers-may-exit --reboot at=%s,proc=0,kind=power,down=1s,rollback=7 "
+		    "-- /bin/sh -c 'if [ $SIMSUP_BOOT = 2 ]; then echo c=[$(cat c 2>/dev/null)] "
+		    "d=[$(cat d 2>/dev/null)]; exit 0; fi; %s; sleep 100'", at, script);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, want), "power at %s after \"%s\": want \"%s\": %s", at, script, want, r.out);
+	run_free(&r);
+}
+
+Test(power, ext4_auto_da_alloc_on_rename_and_truncate, .timeout = 60)
+{
+	const char *ren = "echo one > a; mv a c; echo two > b; mv b c; echo new > d";
+	const char *trunc = "echo one > c; sync; echo two > c; echo new > d";
+	da_case("7s", ren, "c=[two] d=[]");  /* after the 5s commit */
+	da_case("7s", trunc, "c=[two] d=[]");
+	da_case("3s", trunc, "c=[one] d=[]"); /* before it: the truncation is not durable */
+}
+
 Test(power, one_seed_one_rollback, .timeout = 60)
 {
 	need_program("/usr/bin/python3");
