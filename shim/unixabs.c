@@ -69,8 +69,18 @@ static int name_in(const void *sa, unsigned len, struct sockaddr_un *out, unsign
 	char pre[64];
 	size_t pl = prefix(pre);
 	size_t name = len - PATH_OFF - 1; /* after the NUL */
-	if (PATH_OFF + 1 + pl + name > sizeof *out)
-		return -ENAMETOOLONG;
+	if (PATH_OFF + 1 + pl + name > sizeof *out) {
+		/* a name padded with NULs to the whole sun_path (libqb binds
+		 * with sizeof(struct sockaddr_un)): the padding that does not
+		 * fit is dropped, and name_out puts it back */
+		const char *nm = (const char *)sa + PATH_OFF + 1;
+		size_t used = name;
+		while (used && nm[used - 1] == 0)
+			used--;
+		if (PATH_OFF + 1 + pl + used > sizeof *out)
+			return -ENAMETOOLONG;
+		name = sizeof *out - PATH_OFF - 1 - pl;
+	}
 	memset(out, 0, sizeof *out);
 	out->sun_family = AF_UNIX;
 	memcpy(out->sun_path + 1, pre, pl);
@@ -93,6 +103,11 @@ static void name_out(void *sa, unsigned *lenp, unsigned cap)
 	if (have < pl || memcmp(path, pre, pl))
 		return;
 	memmove(path, path + pl, have - pl);
+	if (*lenp == sizeof(struct sockaddr_un)) {
+		/* a whole sun_path: the program's name was padded to it (name_in) */
+		memset(path + have - pl, 0, pl); /* (within what the kernel wrote) */
+		return;
+	}
 	*lenp -= (unsigned)pl;
 }
 

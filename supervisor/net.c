@@ -365,10 +365,14 @@ struct sup_sock *sup_net_udp_target(struct sup_run *R, int node, uint32_t ip, ui
 {
 	struct sup_net *N = R->net;
 	struct sup_sock *best = NULL;
+	/* a socket bound to the address itself before one bound to any (as
+	 * Linux scores them: ntpd's per-address sockets beside its wildcard
+	 * "listen and drop" one), then the oldest */
 	for (struct sup_sock *o = N->hash[bucket(node, SOCK_DGRAM, port)]; o; o = o->hnext)
 		if (o->node == node && o->type == SOCK_DGRAM && o->port == port && o->state != SS_DEAD &&
 		    (o->ip == 0 || o->ip == ip) && !(o->flags & SIM_NBF_V6ONLY) &&
-		    (!best || o->id < best->id))
+		    (!best || (o->ip != 0 && best->ip == 0) ||
+		     ((o->ip != 0) == (best->ip != 0) && o->id < best->id)))
 			best = o;
 	return best;
 }

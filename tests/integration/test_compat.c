@@ -576,4 +576,16 @@ Test(compat_programs, abstract_unix_names_are_per_node)
 	const char *want = "b'\\x00cmap' b'\\x00cmap' b'\\x00from' b'\\x00from'";
 	cr_expect_eq(count_of(r.out, want), 2, "want \"%s\" from both nodes: %s\n%s", want, r.out, r.err);
 	run_free(&r);
+	/* a name padded with NULs to the whole sun_path, as libqb binds it
+	 * (sizeof(struct sockaddr_un)): EINVAL before, with the node's
+	 * prefix it did not fit */
+	run_sim(&r, "simsup --seed 1 --procs 2 -- /usr/bin/python3 -c '"
+		"import socket\n"
+		"full = b\"\\0cmap\" + bytes(103)\n"
+		"s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(full); s.listen()\n"
+		"c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(full)\n"
+		"print(\"full-length\", s.getsockname() == full, c.getpeername() == full)'");
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect_eq(count_of(r.out, "| full-length True True"), 2, "%s\n%s", r.out, r.err);
+	run_free(&r);
 }

@@ -249,3 +249,28 @@ Test(net_udp, so_reuseaddr_set_after_bind_counts)
 	cr_expect(strstr(r.out, "p0 | third 98"), "%s\n%s", r.out, r.err);
 	run_free(&r);
 }
+
+/* A datagram to an address goes to the socket bound to that address, not
+ * to one bound to any address on the same port (ntpd's per-address sockets
+ * beside its "listen and drop" wildcard: it answered nothing). */
+Test(net_udp, the_socket_bound_to_the_address_gets_the_datagram)
+{
+	need_program("/usr/bin/python3");
+	struct run r;
+	run_sim(&r, "simsup --seed 1 -- /usr/bin/python3 -c '"
+		"import socket, os\n"
+		"ip = os.environ[\"SIMSUP_IP\"]\n"
+		"def U(a):\n"
+		"  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"  s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((a, 5123)); s.settimeout(0.2)\n"
+		"  return s\n"
+		"w = U(\"0.0.0.0\"); e = U(ip)\n"
+		"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b\"x\", (ip, 5123))\n"
+		"for n, k in ((\"wildcard\", w), (\"exact\", e)):\n"
+		"  try: k.recv(9); print(n, \"got it\")\n"
+		"  except socket.timeout: print(n, \"nothing\")'");
+	cr_expect_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "p0 | wildcard nothing") && strstr(r.out, "p0 | exact got it"), "%s\n%s", r.out,
+		  r.err);
+	run_free(&r);
+}
