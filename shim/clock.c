@@ -50,7 +50,7 @@ static int64_t clock_value(clockid_t clk, bool *ok)
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_REALTIME_ALARM:
 	case CLOCK_TAI:
-		return shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
+		return shim_realtime_at(shim_proc.now);
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
@@ -91,7 +91,7 @@ int shim_gettimeofday(struct timeval *tv, void *tz)
 	if (!shim_proc.active)
 		return (int)sys2(SYS_gettimeofday, tv, tz);
 	if (tv) {
-		int64_t v = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
+		int64_t v = shim_realtime_at(shim_proc.now);
 		tv->tv_sec = v / 1000000000LL;
 		tv->tv_usec = (v % 1000000000LL) / 1000;
 	}
@@ -109,7 +109,7 @@ time_t shim_time(time_t *t)
 	shim_ready();
 	if (!shim_proc.active)
 		return (time_t)sys1(SYS_time, t);
-	time_t v = (time_t)((shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now) / 1000000000LL);
+	time_t v = (time_t)((shim_realtime_at(shim_proc.now)) / 1000000000LL);
 	if (t)
 		*t = v;
 	shim_tick();
@@ -139,15 +139,10 @@ uint64_t shim_tsc(void)
 
 /* ---- setting the clock ---- */
 
-/* Whether the caller may set the clock: CAP_SYS_TIME in its effective set,
- * as the kernel asks. */
+/* Whether the caller may set the clock: CAP_SYS_TIME, as the kernel asks. */
 static bool may_set_time(void)
 {
-	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
-	struct { uint32_t effective, permitted, inheritable; } data[2];
-	if (sys2(SYS_capget, &hdr, data) < 0)
-		return false;
-	return (data[0].effective >> 25) & 1; /* CAP_SYS_TIME */
+	return shim_has_cap(25 /* CAP_SYS_TIME */, false);
 }
 
 /* The node's CLOCK_REALTIME now reads `value` (ns since the epoch): the
@@ -181,7 +176,7 @@ static long adjtimex_call(struct sim_call *c, struct timex *tx)
 			return -EINVAL; /* as the kernel (chronyd probes ADJ_SETOFFSET so) */
 		int64_t off = (int64_t)tx->time.tv_sec * 1000000000LL +
 			      (nano ? tx->time.tv_usec : tx->time.tv_usec * 1000LL);
-		long r = set_realtime(shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now + off);
+		long r = set_realtime(shim_realtime_at(shim_proc.now) + off);
 		if (r < 0)
 			return r;
 		change &= ~(unsigned)ADJ_SETOFFSET;
@@ -202,7 +197,7 @@ static long adjtimex_call(struct sim_call *c, struct timex *tx)
 	}
 	if (r < 0)
 		return r;
-	int64_t now = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now;
+	int64_t now = shim_realtime_at(shim_proc.now);
 	memset(tx, 0, sizeof *tx);
 	tx->modes = modes;
 	tx->freq = rep.a[0];

@@ -213,6 +213,15 @@ static long creds_call(struct sim_call *c)
 	return r;
 }
 
+bool shim_has_cap(int cap, bool if_unknown)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2];
+	if (cap < 0 || cap >= 64 || sys2(SYS_capget, &hdr, data) < 0)
+		return if_unknown;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 /* capget/capset name a thread by pid in their header (libcap-ng and
  * setpriv pass getpid()): the kernel needs a real one, and capset accepts
  * only the caller, which 0 names. */
@@ -272,6 +281,21 @@ static long tid_to_real(long v)
 	if (v > INT32_MAX)
 		return -ESRCH;
 	return shim_call(SIM_PID, SIM_PID_TID_REAL, v, 0, 0); /* (or a real one of the node: as it is) */
+}
+
+/* The calls whose first argument names a thread or process (kcmp names
+ * two: pid_args_call(c, 0, 1)). */
+static bool names_a_tid(long nr)
+{
+	switch (nr) {
+	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
+	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
+	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list:
+	case SYS_migrate_pages: case SYS_move_pages: case SYS_process_vm_readv:
+	case SYS_process_vm_writev:
+		return true;
+	}
+	return false;
 }
 
 static long pid_args_call(struct sim_call *c, int i, int j)
@@ -377,6 +401,8 @@ static long dispatch(struct sim_call *c)
 		return net_r;
 	if (shim_entropy_call(c, &net_r)) /* /dev/urandom's stat, ioctls, writes (random.c) */
 		return net_r;
+	if (names_a_tid(c->nr))
+		return pid_args_call(c, 0, -1);
 	switch (c->nr) {
 	case SYS_clock_gettime: return shim_clock_gettime((clockid_t)A(0), (struct timespec *)A(1));
 	case SYS_gettimeofday: return shim_gettimeofday((struct timeval *)A(0), (void *)A(1));
@@ -469,12 +495,6 @@ static long dispatch(struct sim_call *c)
 		return shim_clock_set_call(c);
 	case SYS_sethostname: case SYS_setdomainname:
 		return refuse(c, "the node's name is the simulation's (p0, w0, ...)", -EPERM);
-	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
-	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
-	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list:
-	case SYS_migrate_pages: case SYS_move_pages: case SYS_process_vm_readv:
-	case SYS_process_vm_writev:
-		return pid_args_call(c, 0, -1);
 	case SYS_kcmp: return pid_args_call(c, 0, 1);
 	case SYS_getpriority: case SYS_setpriority: return prio_call(c, PRIO_PROCESS);
 	case SYS_ioprio_get: case SYS_ioprio_set: return prio_call(c, 1 /* IOPRIO_WHO_PROCESS */);
@@ -565,12 +585,7 @@ static char *put_num(char *p, long v)
  * sched_getparam and the like) as the virtual one, the same in every run. */
 static long note_arg(const struct sim_call *c)
 {
-	switch (c->nr) {
-	case SYS_sched_setscheduler: case SYS_sched_getscheduler: case SYS_sched_setparam:
-	case SYS_sched_getparam: case SYS_sched_rr_get_interval: case SYS_sched_setattr:
-	case SYS_sched_getattr: case SYS_prlimit64: case SYS_get_robust_list: case SYS_kcmp:
-	case SYS_process_vm_readv: case SYS_process_vm_writev: case SYS_migrate_pages:
-	case SYS_move_pages:
+	if (names_a_tid(c->nr) || c->nr == SYS_kcmp) {
 		if (c->a[0] == sys0(SYS_gettid))
 			return shim_self.vtid;
 		if (c->a[0] == sys0(SYS_getpid))

@@ -36,7 +36,7 @@
 static struct timespec vnow(void)
 {
 	struct timespec ts;
-	shim_ns_ts(shim_proc.cfg.epoch_ns + shim_proc.rt_offset + shim_proc.now, &ts);
+	shim_ns_ts(shim_realtime_at(shim_proc.now), &ts);
 	return ts;
 }
 

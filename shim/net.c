@@ -282,11 +282,7 @@ long shim_net_bind_to(struct shim_vsock *v, uint32_t ip, uint16_t port)
  * would on a real host. */
 static bool may_bind_low(void)
 {
-	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
-	struct { uint32_t effective, permitted, inheritable; } data[2];
-	if (sys2(SYS_capget, &hdr, data) < 0)
-		return true; /* (cannot tell: as before) */
-	return (data[0].effective >> 10) & 1; /* CAP_NET_BIND_SERVICE */
+	return shim_has_cap(10 /* CAP_NET_BIND_SERVICE */, true);
 }
 
 static long net_bind(struct shim_vsock *v, const void *sa, unsigned len)

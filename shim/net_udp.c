@@ -192,7 +192,7 @@ static void put_timestamp(const struct shim_vsock *v, struct msghdr *mh, size_t 
 	if (!name)
 		return;
 	bool ns = name == SO_TIMESTAMPNS_NEW || name == SO_TIMESTAMPNS_OLD;
-	int64_t t = shim_proc.cfg.epoch_ns + shim_proc.rt_offset + at;
+	int64_t t = shim_realtime_at(at);
 	struct timespec ts = { t / 1000000000LL, t % 1000000000LL };
 	struct timeval tv = { t / 1000000000LL, t % 1000000000LL / 1000 };
 	size_t len = ns ? sizeof ts : sizeof tv;

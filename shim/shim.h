@@ -294,6 +294,12 @@ long shim_run_handlers(const uint64_t *mask);
 	 0x08000000 /* NEWIPC */ | 0x10000000 /* NEWUSER */ | 0x20000000 /* NEWPID */ |     \
 	 0x40000000 /* NEWNET */)
 long shim_vpid_of_real(long real); /* dispatch.c: 0 outside the simulation */
+bool shim_has_cap(int cap, bool if_unknown); /* dispatch.c: in the caller's effective set */
+/* The node's CLOCK_REALTIME at virtual time t (ns since the run began). */
+static inline int64_t shim_realtime_at(int64_t t)
+{
+	return shim_proc.cfg.epoch_ns + shim_proc.rt_offset + t;
+}
 /* unixabs.c: abstract AF_UNIX names, one name space per node */
 struct shim_unix_call {
 	int kind;               /* 0: nothing in; 1: an address argument; 2: sendmsg's msg_name */

@@ -495,6 +495,7 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 	/* ADJ_OFFSET without SINGLESHOT feeds the kernel's PLL, which acts
 	 * only with STA_PLL: an offset then is not simulated (the shim says
 	 * so); without, or a zero one (chronyd's start), changes nothing */
+	/* the status as it will be (ADJ_STATUS sets the bits a program may) */
 	int32_t status = (modes & 0x0010) ? (p->status & 0xff00) | (st[0] & 0x00ff) : p->status;
 	if ((modes & 0x8001) == 0x0001 && a[3] && (status & 0x0001))
 		return -EOPNOTSUPP;
@@ -506,8 +507,8 @@ int64_t sup_clock_adj(struct sup_run *R, int node, const int64_t *a, const void 
 		p->maxerror = a[4];
 	if (modes & 0x0008) /* ADJ_ESTERROR */
 		p->esterror = a[5];
-	if (modes & 0x0010) /* ADJ_STATUS: the bits a program may set */
-		p->status = (p->status & 0xff00) | (st[0] & 0x00ff);
+	if (modes & 0x0010) /* ADJ_STATUS */
+		p->status = status;
 	if (modes & 0x0020) /* ADJ_TIMECONST */
 		p->constant = st[1];
 	if (modes & 0x0080) /* ADJ_TAI */
